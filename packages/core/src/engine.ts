@@ -1,0 +1,588 @@
+/**
+ * The engine around a plugin's `cancel`: pre-check, retries (retryable errors only, full jitter, server
+ * hints honoured), reconciliation of ambiguous failures through `inspect`, per-service rate limits,
+ * bounded concurrency for batches, `wait`, and a result stream with exactly one final record per target.
+ */
+import { backoffDelay } from './backoff.js';
+import type { ResolvedConfig } from './config.js';
+import type {
+  CallContext,
+  CancellablePlugin,
+  CancelOutcome,
+  Clock,
+  OperationState,
+  Outcome,
+} from './contract.js';
+import type { CredentialSource } from './credentials.js';
+import { CancelKitError, type CancelKitErrorJSON, serializeError, toCancelKitError } from './errors.js';
+import type { Logger, SecretRegistry } from './logger.js';
+import { RateLimiters } from './rate-limit.js';
+import { checkEndpoint, type HttpClient } from './transport.js';
+
+/** One final record per target. */
+export interface TargetResult extends CancelOutcome {
+  readonly plugin: string;
+  /** Index of the batch item this target came from (0 for single calls). */
+  readonly item: number;
+  /** Cancel attempts made (0 when nothing was sent). */
+  readonly attempts: number;
+  readonly durationMs: number;
+  /** The last state seen through `inspect`, when there was one. */
+  readonly state?: OperationState;
+  /** With `wait`: whether the operation reached a terminal state before the timeout. */
+  readonly waited?: { readonly terminal: boolean; readonly timedOut: boolean; readonly status?: string };
+}
+
+export interface CancelOptions {
+  /** Inspect first and skip what cannot be cancelled (default true when the plugin can inspect). */
+  precheck?: boolean;
+  /** After cancelling, poll `inspect` until a terminal state. */
+  wait?: boolean;
+  waitTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface BatchItem {
+  readonly plugin: string;
+  readonly params: unknown;
+}
+
+export interface BatchOptions extends CancelOptions {
+  concurrency?: number;
+  /** Skip targets already settled (resume): called with plugin id and target id. */
+  skip?: (plugin: string, target: string) => boolean;
+}
+
+export interface PlanEntry {
+  readonly plugin: string;
+  readonly target: string;
+  /** What a real run would do now. */
+  readonly action: 'cancel' | 'skip';
+  /** The outcome a skip would report, or `cancelled` for targets that would be cancelled. */
+  readonly expected: Outcome;
+  readonly reason?: string;
+  readonly state?: OperationState;
+  readonly error?: CancelKitErrorJSON;
+}
+
+/** Hooks for apps (metrics, progress). All optional, all synchronous. */
+export interface EngineObserver {
+  onRequest?(event: { plugin: string; kind: 'inspect' | 'cancel'; durationMs: number; ok: boolean }): void;
+  onRetry?(event: { plugin: string; attempt: number; delayMs: number; code: string }): void;
+  onResult?(result: TargetResult): void;
+}
+
+export interface EngineDeps {
+  config: ResolvedConfig;
+  plugins: ReadonlyMap<string, CancellablePlugin<unknown>>;
+  logger: Logger;
+  clock: Clock;
+  secrets: SecretRegistry;
+  http: () => Promise<HttpClient>;
+  credentialOverrides: readonly CredentialSource<unknown>[];
+  observers: readonly EngineObserver[];
+  random?: () => number;
+}
+
+type Decision =
+  | { kind: 'cancel' }
+  | { kind: 'skip'; outcome: Exclude<Outcome, 'cancelled' | 'failed'>; reason?: string };
+
+/** What a real run does with a target, given what `inspect` saw. Shared by plan and pre-check. */
+export function decide(state: OperationState | undefined): Decision {
+  if (!state) return { kind: 'cancel' };
+  if (!state.found) return { kind: 'skip', outcome: 'not-found', reason: state.reason ?? 'The cloud does not know this target.' };
+  if (state.cancelled) return { kind: 'skip', outcome: 'already-finished', reason: state.reason ?? 'Already cancelled.' };
+  if (state.terminal) {
+    return { kind: 'skip', outcome: 'already-finished', reason: state.reason ?? `Already finished (${state.status ?? 'terminal'}).` };
+  }
+  if (!state.cancellable) return { kind: 'skip', outcome: 'not-cancellable', reason: state.reason ?? 'The cloud does not allow cancelling it now.' };
+  return { kind: 'cancel' };
+}
+
+function withReason(reason: string | undefined): { reason?: string } {
+  return reason === undefined ? {} : { reason };
+}
+
+export class Engine {
+  readonly #deps: EngineDeps;
+  readonly #limiters: RateLimiters;
+  readonly #random: () => number;
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+    this.#random = deps.random ?? Math.random;
+    const { config, plugins } = deps;
+    const serviceQps = new Map<string, number | undefined>();
+    for (const plugin of plugins.values()) {
+      const { service, defaultQps } = plugin.manifest;
+      if (!serviceQps.has(service) || defaultQps !== undefined) serviceQps.set(service, defaultQps);
+    }
+    this.#limiters = new RateLimiters(
+      (service) => config.rateLimits[service] ?? config.rateLimits['*'] ?? serviceQps.get(service),
+      deps.clock,
+    );
+  }
+
+  plugin(id: string): CancellablePlugin<unknown> {
+    const plugin = this.#deps.plugins.get(id);
+    if (!plugin) {
+      const known = [...this.#deps.plugins.keys()].sort();
+      throw new CancelKitError('InvalidInput', `Unknown plugin "${id}".`, {
+        issues: [{ field: 'plugin', message: `"${id}" is not installed` }],
+        hint: known.length > 0 ? `Installed plugins: ${known.join(', ')}.` : 'No plugins are installed.',
+      });
+    }
+    return plugin;
+  }
+
+  /** Builds the per-call context a plugin sees. */
+  context(plugin: CancellablePlugin<unknown>, signal: AbortSignal): CallContext {
+    const { config, secrets, logger, clock } = this.#deps;
+    const { id, service, provider } = plugin.manifest;
+    const endpoint = config.endpoints[id] ?? config.endpoints[service] ?? config.endpoints['*'];
+    if (endpoint !== undefined) checkEndpoint(endpoint, config.allowInsecureHttp);
+    const overrides = this.#deps.credentialOverrides;
+    const providerConfig = config.providers[provider] ?? {};
+    const ctx: CallContext = {
+      http: this.#deps.http,
+      async credentials<C>(source: CredentialSource<C>): Promise<C> {
+        const chosen = (overrides.find((o) => o.provider === source.provider) as CredentialSource<C> | undefined) ?? source;
+        const request = {
+          providerConfig,
+          env: config.env,
+          homeDir: config.homeDir,
+          ...(config.profile !== undefined ? { profile: config.profile } : {}),
+        };
+        const credentials = await chosen.resolve(request);
+        for (const secret of chosen.secretsOf(credentials)) secrets.add(secret);
+        return credentials;
+      },
+      ...(endpoint !== undefined ? { endpoint } : {}),
+      allowInsecureHttp: config.allowInsecureHttp,
+      providerConfig,
+      logger,
+      signal,
+      clock,
+      timeoutMs: config.timeoutMs,
+      env: config.env,
+      homeDir: config.homeDir,
+      addSecret: (secret) => secrets.add(secret),
+    };
+    return ctx;
+  }
+
+  async #timed<T>(plugin: CancellablePlugin<unknown>, kind: 'inspect' | 'cancel', fn: () => Promise<T>): Promise<T> {
+    const start = this.#deps.clock.now();
+    let ok = false;
+    try {
+      const value = await fn();
+      ok = true;
+      return value;
+    } finally {
+      const durationMs = this.#deps.clock.now() - start;
+      for (const o of this.#deps.observers) o.onRequest?.({ plugin: plugin.manifest.id, kind, durationMs, ok });
+    }
+  }
+
+  /**
+   * Runs `fn` with rate limiting and retries for retryable errors only. Before each retry of an ambiguous
+   * failure `beforeRetry` may settle the call (reconciliation).
+   */
+  async #withRetry<T>(
+    plugin: CancellablePlugin<unknown>,
+    signal: AbortSignal,
+    fn: () => Promise<T>,
+    onAttempt: (attempt: number) => void = () => {},
+  ): Promise<T> {
+    const { retry } = this.#deps.config;
+    for (let attempt = 1; ; attempt++) {
+      await this.#limiters.take(plugin.manifest.service, signal);
+      onAttempt(attempt);
+      try {
+        return await fn();
+      } catch (thrown) {
+        const error = toCancelKitError(thrown);
+        if (signal.aborted || !error.retryable || attempt >= retry.maxAttempts) throw error;
+        const delayMs = backoffDelay(attempt, retry, error.retryAfterMs, this.#random);
+        for (const o of this.#deps.observers) o.onRetry?.({ plugin: plugin.manifest.id, attempt, delayMs, code: error.code });
+        this.#deps.logger.debug('retrying', { plugin: plugin.manifest.id, attempt, delayMs, code: error.code, providerCode: error.providerCode });
+        await this.#deps.clock.sleep(delayMs, signal);
+      }
+    }
+  }
+
+  async inspect(pluginId: string, input: unknown, signal: AbortSignal = new AbortController().signal): Promise<OperationState[]> {
+    const plugin = this.plugin(pluginId);
+    const params = plugin.parse(input);
+    return this.#inspectParsed(plugin, params, signal);
+  }
+
+  async #inspectParsed(plugin: CancellablePlugin<unknown>, params: unknown, signal: AbortSignal): Promise<OperationState[]> {
+    const inspect = plugin.inspect;
+    if (!inspect) {
+      throw new CancelKitError('InvalidInput', `Plugin ${plugin.manifest.id} cannot inspect operations.`, {
+        hint: 'Run cancel with --no-precheck instead.',
+      });
+    }
+    const ctx = this.context(plugin, signal);
+    return this.#withRetry(plugin, signal, () => this.#timed(plugin, 'inspect', () => inspect.call(plugin, params, ctx)));
+  }
+
+  async plan(pluginId: string, input: unknown, signal: AbortSignal = new AbortController().signal): Promise<PlanEntry[]> {
+    const plugin = this.plugin(pluginId);
+    const params = plugin.parse(input);
+    const targets = plugin.targets(params);
+    if (!plugin.inspect) {
+      return targets.map((target) => ({
+        plugin: pluginId,
+        target,
+        action: 'cancel' as const,
+        expected: 'cancelled' as const,
+        reason: 'The plugin cannot inspect; a real run would send the cancel request.',
+      }));
+    }
+    const states = await this.#inspectParsed(plugin, params, signal);
+    return targets.map((target) => {
+      const state = states.find((s) => s.target === target);
+      const decision = decide(state ?? { target, found: false, terminal: false, cancelled: false, cancellable: false });
+      const base = { plugin: pluginId, target, ...(state ? { state } : {}) };
+      return decision.kind === 'cancel'
+        ? { ...base, action: 'cancel' as const, expected: 'cancelled' as const }
+        : { ...base, action: 'skip' as const, expected: decision.outcome, ...withReason(decision.reason) };
+    });
+  }
+
+  /** Cancel the targets of one params object; resolves with exactly one result per target. */
+  async cancel(pluginId: string, input: unknown, options: CancelOptions = {}): Promise<TargetResult[]> {
+    const plugin = this.plugin(pluginId);
+    const params = plugin.parse(input);
+    return this.#cancelParsed(plugin, params, 0, options);
+  }
+
+  async #cancelParsed(
+    plugin: CancellablePlugin<unknown>,
+    params: unknown,
+    item: number,
+    options: CancelOptions,
+  ): Promise<TargetResult[]> {
+    const started = this.#deps.clock.now();
+    const signal = options.signal ?? new AbortController().signal;
+    const pluginId = plugin.manifest.id;
+    const targets = [...new Set(plugin.targets(params))];
+    const settled = new Map<string, Omit<TargetResult, 'plugin' | 'item' | 'durationMs' | 'attempts'>>();
+    const states = new Map<string, OperationState>();
+    let attempts = 0;
+
+    const settle = (target: string, outcome: Outcome, extra: Partial<CancelOutcome> = {}) => {
+      if (settled.has(target)) return;
+      const state = states.get(target);
+      settled.set(target, { ...extra, target, outcome, ...(state ? { state } : {}) });
+    };
+    const failAll = (error: CancelKitError, only?: readonly string[]) => {
+      const json = serializeError(error);
+      for (const target of only ?? targets) {
+        settle(target, 'failed', { error: json, ...(error.requestId ? { requestId: error.requestId } : {}), ...(error.providerCode ? { providerCode: error.providerCode } : {}) });
+      }
+    };
+
+    try {
+      let remaining = targets;
+      const canInspect = typeof plugin.inspect === 'function';
+      if ((options.precheck ?? true) && canInspect && remaining.length > 0) {
+        try {
+          const seen = await this.#inspectParsed(plugin, params, signal);
+          for (const s of seen) states.set(s.target, s);
+          for (const target of remaining) {
+            const decision = decide(states.get(target));
+            if (decision.kind === 'skip') settle(target, decision.outcome, withReason(decision.reason));
+          }
+          remaining = remaining.filter((t) => !settled.has(t));
+        } catch (thrown) {
+          const error = toCancelKitError(thrown);
+          // A principal allowed to cancel but not to read must still be able to cancel.
+          if (error.code !== 'PermissionDenied') throw error;
+          this.#deps.logger.warn('pre-check skipped: no permission to inspect', { plugin: pluginId });
+        }
+      }
+
+      while (remaining.length > 0) {
+        const subset = remaining;
+        const callParams = subset.length === targets.length || !plugin.select ? params : plugin.select(params, subset);
+        const ctx = this.context(plugin, signal);
+        try {
+          const outcomes = await this.#withRetry(
+            plugin,
+            signal,
+            () => this.#timed(plugin, 'cancel', () => plugin.cancel(callParams, ctx)),
+            () => {
+              attempts++;
+            },
+          );
+          for (const outcome of outcomes) {
+            if (!subset.includes(outcome.target)) {
+              this.#deps.logger.warn('plugin reported an outcome for a target it was not asked about', { plugin: pluginId, target: outcome.target });
+              continue;
+            }
+            if (settled.has(outcome.target)) {
+              this.#deps.logger.warn('plugin reported two outcomes for one target; keeping the first', { plugin: pluginId, target: outcome.target });
+              continue;
+            }
+            const { target, outcome: kind, ...rest } = outcome;
+            settle(target, kind, rest);
+          }
+          const missing = subset.filter((t) => !settled.has(t));
+          if (missing.length > 0) {
+            failAll(new CancelKitError('Unknown', `Plugin ${pluginId} reported no outcome for this target.`), missing);
+          }
+          remaining = [];
+        } catch (thrown) {
+          const error = toCancelKitError(thrown);
+          if (!signal.aborted && canInspect && (error.ambiguous || error.code === 'NotCancellable' || error.code === 'NotFound')) {
+            // Ask the cloud what actually happened instead of guessing.
+            const reconciled = await this.#reconcile(plugin, params, subset, signal, error);
+            for (const [target, decision] of reconciled) {
+              if (decision.kind === 'cancelled') settle(target, 'cancelled', { reason: 'Confirmed through inspect after an ambiguous failure.' });
+              else settle(target, decision.outcome, withReason(decision.reason));
+            }
+            const retryable = subset.filter((t) => !settled.has(t));
+            if (retryable.length > 0 && error.ambiguous && attempts < this.#deps.config.retry.maxAttempts) {
+              remaining = retryable;
+              continue;
+            }
+            remaining = retryable;
+          }
+          if (remaining.length > 0) this.#settleFromError(error, remaining, settle, failAll);
+          remaining = [];
+        }
+      }
+
+      if (options.wait && canInspect) {
+        const waitTargets = targets.filter((t) => settled.get(t)?.outcome === 'cancelled');
+        if (waitTargets.length > 0) {
+          const waited = await this.#wait(plugin, params, waitTargets, signal, options.waitTimeoutMs);
+          for (const [target, w] of waited) {
+            const previous = settled.get(target);
+            if (previous) settled.set(target, { ...previous, waited: w.waited, ...(w.state ? { state: w.state } : {}) });
+          }
+        }
+      }
+    } catch (thrown) {
+      const error = signal.aborted
+        ? new CancelKitError('Transient', 'Aborted before this target was settled; it may or may not have been cancelled.', {
+            ambiguous: attempts > 0,
+            cause: thrown,
+          })
+        : toCancelKitError(thrown);
+      failAll(error);
+    }
+
+    const durationMs = this.#deps.clock.now() - started;
+    return targets.map((target) => {
+      const record = settled.get(target) ?? { target, outcome: 'failed' as const, error: serializeError(new CancelKitError('Unknown', 'No outcome was recorded.')) };
+      const result: TargetResult = { ...record, plugin: pluginId, item, attempts, durationMs };
+      for (const o of this.#deps.observers) o.onResult?.(result);
+      return result;
+    });
+  }
+
+  #settleFromError(
+    error: CancelKitError,
+    targets: readonly string[],
+    settle: (target: string, outcome: Outcome, extra?: Partial<CancelOutcome>) => void,
+    failAll: (error: CancelKitError, only?: readonly string[]) => void,
+  ): void {
+    const extra: Partial<CancelOutcome> = {
+      ...(error.requestId ? { requestId: error.requestId } : {}),
+      ...(error.providerCode ? { providerCode: error.providerCode } : {}),
+      reason: error.providerMessage ?? error.message,
+      error: serializeError(error),
+    };
+    if (error.code === 'NotFound') for (const t of targets) settle(t, 'not-found', extra);
+    else if (error.code === 'NotCancellable') for (const t of targets) settle(t, 'not-cancellable', extra);
+    else failAll(error, targets);
+  }
+
+  async #reconcile(
+    plugin: CancellablePlugin<unknown>,
+    params: unknown,
+    targets: readonly string[],
+    signal: AbortSignal,
+    cause: CancelKitError,
+  ): Promise<Map<string, { kind: 'cancelled' } | Extract<Decision, { kind: 'skip' }>>> {
+    const result = new Map<string, { kind: 'cancelled' } | Extract<Decision, { kind: 'skip' }>>();
+    try {
+      const states = await this.#inspectParsed(plugin, params, signal);
+      for (const target of targets) {
+        const state = states.find((s) => s.target === target);
+        if (!state) continue;
+        if (state.cancelled) {
+          result.set(target, { kind: 'cancelled' });
+          continue;
+        }
+        // After an ambiguous failure only a confirmed cancel or a definite "cannot" settles the target.
+        const decision = decide(state);
+        if (decision.kind === 'skip' && !cause.ambiguous) result.set(target, decision);
+        else if (decision.kind === 'skip' && (decision.outcome === 'not-found' || decision.outcome === 'already-finished')) {
+          result.set(target, decision);
+        }
+      }
+    } catch (thrown) {
+      this.#deps.logger.warn('reconciliation through inspect failed', { plugin: plugin.manifest.id, code: toCancelKitError(thrown).code });
+    }
+    return result;
+  }
+
+  async #wait(
+    plugin: CancellablePlugin<unknown>,
+    params: unknown,
+    targets: readonly string[],
+    signal: AbortSignal,
+    timeoutMs = this.#deps.config.wait.timeoutMs,
+  ): Promise<Map<string, { waited: NonNullable<TargetResult['waited']>; state?: OperationState }>> {
+    const { clock } = this.#deps;
+    const deadline = clock.now() + timeoutMs;
+    const pending = new Set(targets);
+    const out = new Map<string, { waited: NonNullable<TargetResult['waited']>; state?: OperationState }>();
+    const narrowed = plugin.select ? plugin.select(params, targets) : params;
+    let last = new Map<string, OperationState>();
+    while (pending.size > 0) {
+      try {
+        const states = await this.#inspectParsed(plugin, narrowed, signal);
+        last = new Map(states.map((s) => [s.target, s]));
+        for (const target of [...pending]) {
+          const state = last.get(target);
+          if (state && (state.terminal || !state.found)) {
+            pending.delete(target);
+            out.set(target, { waited: { terminal: true, timedOut: false, ...(state.status ? { status: state.status } : {}) }, state });
+          }
+        }
+      } catch (thrown) {
+        this.#deps.logger.warn('inspect failed while waiting', { plugin: plugin.manifest.id, code: toCancelKitError(thrown).code });
+      }
+      if (pending.size === 0) break;
+      const left = deadline - clock.now();
+      if (left <= 0) break;
+      await clock.sleep(Math.min(this.#deps.config.wait.intervalMs, left), signal);
+    }
+    for (const target of pending) {
+      const state = last.get(target);
+      out.set(target, { waited: { terminal: false, timedOut: true, ...(state?.status ? { status: state.status } : {}) }, ...(state ? { state } : {}) });
+    }
+    return out;
+  }
+
+  /** Poll until every target is terminal or the timeout passes. */
+  async wait(pluginId: string, input: unknown, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TargetResult['waited'][]> {
+    const plugin = this.plugin(pluginId);
+    const params = plugin.parse(input);
+    const targets = plugin.targets(params);
+    const waited = await this.#wait(plugin, params, targets, options.signal ?? new AbortController().signal, options.timeoutMs);
+    return targets.map((t) => waited.get(t)?.waited);
+  }
+
+  /**
+   * A batch: items in, exactly one final record per target out, in completion order. Bad items (unknown
+   * plugin, invalid params) yield a `failed` record with the InvalidInput error; nothing is dropped, even
+   * on abort (unstarted targets are reported as failed/aborted).
+   */
+  async *run(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options: BatchOptions = {}): AsyncGenerator<TargetResult> {
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.#deps.config.concurrency));
+    const signal = options.signal ?? new AbortController().signal;
+    const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<BatchItem>)[Symbol.iterator]()) as
+      | AsyncIterator<BatchItem>
+      | Iterator<BatchItem>;
+    const buffered: TargetResult[] = [];
+    let wake: (() => void) | undefined;
+    let index = 0;
+    let exhausted = false;
+    let active = 0;
+    let failure: unknown;
+    const emit = (results: TargetResult[]) => {
+      buffered.push(...results);
+      wake?.();
+    };
+
+    const processItem = async (item: BatchItem, itemIndex: number): Promise<TargetResult[]> => {
+      let plugin: CancellablePlugin<unknown>;
+      let params: unknown;
+      let targets: string[];
+      try {
+        plugin = this.plugin(item.plugin);
+        params = plugin.parse(item.params);
+        targets = plugin.targets(params);
+      } catch (thrown) {
+        const error = toCancelKitError(thrown);
+        return [badItemResult(item, itemIndex, error)];
+      }
+      const todo = options.skip ? targets.filter((t) => !options.skip?.(plugin.manifest.id, t)) : targets;
+      if (todo.length === 0) return [];
+      if (signal.aborted) return todo.map((target) => abortedResult(plugin.manifest.id, target, itemIndex));
+      const narrowed = todo.length === targets.length ? params : plugin.select ? plugin.select(params, todo) : params;
+      return this.#cancelParsed(plugin, narrowed, itemIndex, { ...options, signal });
+    };
+
+    const worker = async () => {
+      for (;;) {
+        let next: IteratorResult<BatchItem>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          failure = error;
+          exhausted = true;
+          return;
+        }
+        if (next.done) {
+          exhausted = true;
+          return;
+        }
+        const itemIndex = index++;
+        emit(await processItem(next.value, itemIndex));
+      }
+    };
+
+    const workers: Promise<void>[] = [];
+    for (let i = 0; i < concurrency; i++) {
+      active++;
+      workers.push(
+        worker().finally(() => {
+          active--;
+          wake?.();
+        }),
+      );
+    }
+    while (active > 0 || buffered.length > 0) {
+      if (buffered.length > 0) {
+        yield buffered.shift() as TargetResult;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (buffered.length > 0 || active === 0) resolve();
+      });
+      wake = undefined;
+    }
+    await Promise.all(workers);
+    void exhausted;
+    if (failure !== undefined) throw failure;
+  }
+}
+
+function badItemResult(item: BatchItem, itemIndex: number, error: CancelKitError): TargetResult {
+  const params = item.params as Record<string, unknown> | undefined;
+  const guess = params && typeof params === 'object' ? Object.values(params).find((v) => typeof v === 'string') : undefined;
+  return {
+    plugin: typeof item.plugin === 'string' ? item.plugin : String(item.plugin),
+    target: typeof guess === 'string' ? guess : `#${itemIndex + 1}`,
+    outcome: 'failed',
+    error: serializeError(error),
+    item: itemIndex,
+    attempts: 0,
+    durationMs: 0,
+  };
+}
+
+function abortedResult(plugin: string, target: string, item: number): TargetResult {
+  const error = new CancelKitError('Transient', 'Aborted before the cancel was sent; nothing was changed.');
+  return { plugin, target, outcome: 'failed', error: serializeError(error), item, attempts: 0, durationMs: 0 };
+}

@@ -1,0 +1,17 @@
+export * from './contract.js';
+export * from './errors.js';
+export * from './credentials.js';
+export * from './logger.js';
+export * from './config.js';
+export * from './clock.js';
+export * from './schema.js';
+export * from './tokens.js';
+export * from './transport.js';
+export * from './rate-limit.js';
+export * from './backoff.js';
+export * from './engine.js';
+export * from './kit.js';
+export * from './compat.js';
+export * from './loader.js';
+export * from './emulation.js';
+export { CORE_VERSION, USER_AGENT } from './version.js';
