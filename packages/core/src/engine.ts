@@ -193,23 +193,29 @@ export class Engine {
     plugin: CancellablePlugin<unknown>,
     signal: AbortSignal,
     fn: () => Promise<T>,
-    onAttempt: (attempt: number) => void = () => {},
+    options: { firstAttempt?: number; onAttempt?: (attempt: number) => void; retryAmbiguous?: boolean } = {},
   ): Promise<T> {
     const { retry } = this.#deps.config;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = options.firstAttempt ?? 1; ; attempt++) {
       await this.#limiters.take(plugin.manifest.service, signal);
-      onAttempt(attempt);
+      options.onAttempt?.(attempt);
       try {
         return await fn();
       } catch (thrown) {
         const error = toCancelKitError(thrown);
+        // An ambiguous failure of a mutating call is not blindly retried: the caller reconciles first.
+        if (error.ambiguous && options.retryAmbiguous === false) throw error;
         if (signal.aborted || !error.retryable || attempt >= retry.maxAttempts) throw error;
-        const delayMs = backoffDelay(attempt, retry, error.retryAfterMs, this.#random);
-        for (const o of this.#deps.observers) o.onRetry?.({ plugin: plugin.manifest.id, attempt, delayMs, code: error.code });
-        this.#deps.logger.debug('retrying', { plugin: plugin.manifest.id, attempt, delayMs, code: error.code, providerCode: error.providerCode });
-        await this.#deps.clock.sleep(delayMs, signal);
+        await this.#backoff(plugin, attempt, error, signal);
       }
     }
+  }
+
+  async #backoff(plugin: CancellablePlugin<unknown>, attempt: number, error: CancelKitError, signal: AbortSignal): Promise<void> {
+    const delayMs = backoffDelay(attempt, this.#deps.config.retry, error.retryAfterMs, this.#random);
+    for (const o of this.#deps.observers) o.onRetry?.({ plugin: plugin.manifest.id, attempt, delayMs, code: error.code });
+    this.#deps.logger.debug('retrying', { plugin: plugin.manifest.id, attempt, delayMs, code: error.code, providerCode: error.providerCode });
+    await this.#deps.clock.sleep(delayMs, signal);
   }
 
   async inspect(pluginId: string, input: unknown, signal: AbortSignal = new AbortController().signal): Promise<OperationState[]> {
@@ -273,6 +279,7 @@ export class Engine {
     const settled = new Map<string, Omit<TargetResult, 'plugin' | 'item' | 'durationMs' | 'attempts'>>();
     const states = new Map<string, OperationState>();
     let attempts = 0;
+    let hadAmbiguous = false;
 
     const settle = (target: string, outcome: Outcome, extra: Partial<CancelOutcome> = {}) => {
       if (settled.has(target)) return;
@@ -311,14 +318,13 @@ export class Engine {
         const callParams = subset.length === targets.length || !plugin.select ? params : plugin.select(params, subset);
         const ctx = this.context(plugin, signal);
         try {
-          const outcomes = await this.#withRetry(
-            plugin,
-            signal,
-            () => this.#timed(plugin, 'cancel', () => plugin.cancel(callParams, ctx)),
-            () => {
+          const outcomes = await this.#withRetry(plugin, signal, () => this.#timed(plugin, 'cancel', () => plugin.cancel(callParams, ctx)), {
+            firstAttempt: attempts + 1,
+            retryAmbiguous: false,
+            onAttempt: () => {
               attempts++;
             },
-          );
+          });
           for (const outcome of outcomes) {
             if (!subset.includes(outcome.target)) {
               this.#deps.logger.warn('plugin reported an outcome for a target it was not asked about', { plugin: pluginId, target: outcome.target });
@@ -340,13 +346,18 @@ export class Engine {
           const error = toCancelKitError(thrown);
           if (!signal.aborted && canInspect && (error.ambiguous || error.code === 'NotCancellable' || error.code === 'NotFound')) {
             // Ask the cloud what actually happened instead of guessing.
+            hadAmbiguous ||= error.ambiguous;
             const reconciled = await this.#reconcile(plugin, params, subset, signal, error);
             for (const [target, decision] of reconciled) {
-              if (decision.kind === 'cancelled') settle(target, 'cancelled', { reason: 'Confirmed through inspect after an ambiguous failure.' });
-              else settle(target, decision.outcome, withReason(decision.reason));
+              if (decision.kind === 'cancelled') {
+                // Cancelled after one of our ambiguous attempts: ours. Otherwise someone else's, earlier.
+                if (hadAmbiguous) settle(target, 'cancelled', { reason: 'Confirmed through inspect after an ambiguous failure.' });
+                else settle(target, 'already-finished', { reason: 'Already cancelled.' });
+              } else settle(target, decision.outcome, withReason(decision.reason));
             }
             const retryable = subset.filter((t) => !settled.has(t));
-            if (retryable.length > 0 && error.ambiguous && attempts < this.#deps.config.retry.maxAttempts) {
+            if (retryable.length > 0 && error.ambiguous && error.retryable && attempts < this.#deps.config.retry.maxAttempts) {
+              await this.#backoff(plugin, attempts, error, signal);
               remaining = retryable;
               continue;
             }
@@ -504,7 +515,7 @@ export class Engine {
     };
 
     const processItem = async (item: BatchItem, itemIndex: number): Promise<TargetResult[]> => {
-      let plugin: CancellablePlugin<unknown>;
+      let plugin: CancellablePlugin<unknown> | undefined;
       let params: unknown;
       let targets: string[];
       try {
@@ -513,7 +524,7 @@ export class Engine {
         targets = plugin.targets(params);
       } catch (thrown) {
         const error = toCancelKitError(thrown);
-        return [badItemResult(item, itemIndex, error)];
+        return [badItemResult(item, itemIndex, error, plugin?.manifest.targetParam)];
       }
       const todo = options.skip ? targets.filter((t) => !options.skip?.(plugin.manifest.id, t)) : targets;
       if (todo.length === 0) return [];
@@ -568,12 +579,14 @@ export class Engine {
   }
 }
 
-function badItemResult(item: BatchItem, itemIndex: number, error: CancelKitError): TargetResult {
+/** A record for an item that could not even be parsed: its target is named as well as the input allows. */
+function badItemResult(item: BatchItem, itemIndex: number, error: CancelKitError, targetParam?: string): TargetResult {
   const params = item.params as Record<string, unknown> | undefined;
-  const guess = params && typeof params === 'object' ? Object.values(params).find((v) => typeof v === 'string') : undefined;
+  const raw = params && typeof params === 'object' && targetParam ? params[targetParam] : undefined;
+  const named = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : Array.isArray(raw) ? raw.join(',') : undefined;
   return {
     plugin: typeof item.plugin === 'string' ? item.plugin : String(item.plugin),
-    target: typeof guess === 'string' ? guess : `#${itemIndex + 1}`,
+    target: named && named.length > 0 && named.length <= 256 ? named : `#${itemIndex + 1}`,
     outcome: 'failed',
     error: serializeError(error),
     item: itemIndex,

@@ -1,0 +1,327 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from './backoff.js';
+import type { CancelKitConfig } from './config.js';
+import type { TargetResult } from './engine.js';
+import { createCancelKit } from './kit.js';
+import { FakeCloud, fakePlugin, VirtualClock } from './test-support/fake-plugin.js';
+
+function kitFor(cloud: FakeCloud, opts: { clock?: VirtualClock; config?: CancelKitConfig } = {}) {
+  const clock = opts.clock ?? new VirtualClock();
+  const kit = createCancelKit({
+    plugins: [fakePlugin(cloud)],
+    clock,
+    config: { retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 }, ...opts.config },
+  });
+  return { kit, clock };
+}
+
+async function collect(gen: AsyncIterable<TargetResult>): Promise<TargetResult[]> {
+  const out: TargetResult[] = [];
+  for await (const r of gen) out.push(r);
+  return out;
+}
+
+describe('engine: single cancel', () => {
+  it('pre-checks and reports a fact per target', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('run');
+    cloud.add('done', 'done');
+    cloud.add('gone', 'cancelled');
+    cloud.add('lock', 'locked');
+    const { kit } = kitFor(cloud);
+    const results = await kit.cancel('fake.jobs.job', { ids: ['run', 'done', 'gone', 'lock', 'nope'] });
+    expect(results.map((r) => [r.target, r.outcome])).toEqual([
+      ['run', 'cancelled'],
+      ['done', 'already-finished'],
+      ['gone', 'already-finished'],
+      ['lock', 'not-cancellable'],
+      ['nope', 'not-found'],
+    ]);
+    // Only the cancellable target was sent to the cloud.
+    expect(cloud.cancelCalls).toEqual([['run']]);
+    expect(results.find((r) => r.target === 'lock')?.reason).toBe('locked by maintenance');
+  });
+
+  it('skips the pre-check when asked and lets the cloud answer', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('done', 'done');
+    const { kit } = kitFor(cloud);
+    const [result] = await kit.cancel('fake.jobs.job', { ids: ['done'] }, { precheck: false });
+    expect(cloud.inspectCalls).toHaveLength(0);
+    expect(cloud.cancelCalls).toEqual([['done']]);
+    expect(result?.outcome).toBe('already-finished');
+  });
+
+  it('rejects invalid params before any request', async () => {
+    const cloud = new FakeCloud();
+    const { kit } = kitFor(cloud);
+    await expect(kit.cancel('fake.jobs.job', { ids: [] })).rejects.toMatchObject({ code: 'InvalidInput', issues: [{ field: 'ids' }] });
+    expect(cloud.cancelCalls).toHaveLength(0);
+    expect(cloud.inspectCalls).toHaveLength(0);
+  });
+
+  it('names installed plugins for an unknown id', async () => {
+    const { kit } = kitFor(new FakeCloud());
+    await expect(kit.cancel('nope.x.y', {})).rejects.toMatchObject({ code: 'InvalidInput', hint: expect.stringContaining('fake.jobs.job') });
+  });
+});
+
+describe('engine: retries', () => {
+  it('retries throttling and transient errors with backoff, then succeeds', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.cancelFaults = [{ code: 'Throttled' }, { code: 'Transient' }];
+    const { kit, clock } = kitFor(cloud);
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] }, { precheck: false });
+    expect(r?.outcome).toBe('cancelled');
+    expect(r?.attempts).toBe(3);
+    expect(cloud.cancelCalls).toHaveLength(3);
+    expect(clock.sleeps.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('never retries a non-retryable error', async () => {
+    for (const code of ['PermissionDenied', 'Unauthenticated', 'Unknown', 'InvalidInput'] as const) {
+      const cloud = new FakeCloud();
+      cloud.add('a');
+      cloud.cancelFaults = [{ code }];
+      const { kit } = kitFor(cloud);
+      const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] }, { precheck: false });
+      expect(cloud.cancelCalls, code).toHaveLength(1);
+      expect(r?.outcome).toBe('failed');
+      expect(r?.error).toMatchObject({ code, providerCode: `Fake.${code}`, requestId: 'req-fault' });
+    }
+  });
+
+  it('gives up after maxAttempts and reports the last error', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.cancelFaults = Array.from({ length: 10 }, () => ({ code: 'Throttled' as const }));
+    const { kit } = kitFor(cloud, { config: { retry: { maxAttempts: 3 } } });
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] }, { precheck: false });
+    expect(cloud.cancelCalls).toHaveLength(3);
+    expect(r).toMatchObject({ outcome: 'failed', error: { code: 'Throttled', retryable: true } });
+  });
+
+  it('honours a server retry hint longer than the computed backoff', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.cancelFaults = [{ code: 'Throttled', retryAfterMs: 7_000 }];
+    const { kit, clock } = kitFor(cloud);
+    await kit.cancel('fake.jobs.job', { ids: ['a'] }, { precheck: false });
+    expect(clock.sleeps).toContain(7_000);
+  });
+
+  it('uses full jitter bounded by the exponential ceiling', () => {
+    const retry = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 };
+    expect(backoffDelay(1, retry, undefined, () => 0.999)).toBe(99);
+    expect(backoffDelay(3, retry, undefined, () => 0.5)).toBe(200);
+    expect(backoffDelay(10, retry, undefined, () => 0.999)).toBe(999);
+    expect(backoffDelay(2, retry, undefined, () => 0)).toBe(0);
+    expect(backoffDelay(1, retry, 5_000, () => 0.5)).toBe(5_000);
+  });
+});
+
+describe('engine: ambiguous failures are reconciled through inspect', () => {
+  it('reports cancelled when the cloud applied the cancel before the connection reset', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.cancelFaults = [{ code: 'Transient', ambiguous: true, applyFirst: true }];
+    const { kit } = kitFor(cloud);
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] });
+    expect(r?.outcome).toBe('cancelled');
+    expect(cloud.cancelCalls).toHaveLength(1);
+    expect(cloud.ops.get('a')?.status).toBe('cancelled');
+  });
+
+  it('retries when the reset happened before the cloud applied it', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.cancelFaults = [{ code: 'Transient', ambiguous: true }];
+    const { kit } = kitFor(cloud);
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] });
+    expect(r?.outcome).toBe('cancelled');
+    expect(cloud.cancelCalls).toHaveLength(2);
+  });
+
+  it('refines a NotCancellable answer into already-finished when inspect says so', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a', 'done');
+    cloud.cancelFaults = [{ code: 'NotCancellable' }];
+    const { kit } = kitFor(cloud);
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] }, { precheck: false });
+    expect(r?.outcome).toBe('already-finished');
+  });
+});
+
+describe('engine: exactly one final record per target', () => {
+  it('fills a target the plugin forgot and drops duplicates and strangers', async () => {
+    for (const misbehave of ['duplicate', 'omit', 'extra'] as const) {
+      const cloud = new FakeCloud();
+      cloud.add('a');
+      cloud.add('b');
+      cloud.misbehave = misbehave;
+      const { kit } = kitFor(cloud);
+      const results = await kit.cancel('fake.jobs.job', { ids: ['a', 'b'] }, { precheck: false });
+      expect(results.map((r) => r.target), misbehave).toEqual(['a', 'b']);
+      if (misbehave === 'omit') expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'Unknown' } });
+      else expect(results.every((r) => r.outcome === 'cancelled'), misbehave).toBe(true);
+    }
+  });
+
+  it('a batch under random injected failures yields one record per target, never two, never zero', async () => {
+    const cloud = new FakeCloud();
+    const items = [];
+    let seed = 42;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const kinds = ['Throttled', 'Transient', 'Unknown', 'PermissionDenied', 'NotFound'] as const;
+    for (let i = 0; i < 300; i++) {
+      const id = `op-${i}`;
+      const r = rand();
+      if (r < 0.7) cloud.add(id, 'running');
+      else if (r < 0.8) cloud.add(id, 'done');
+      else if (r < 0.9) cloud.add(id, 'locked');
+      if (rand() < 0.2) cloud.poisoned.set(id, { code: kinds[Math.floor(rand() * kinds.length)] as (typeof kinds)[number], ambiguous: rand() < 0.5 });
+      items.push({ plugin: 'fake.jobs.job', params: { ids: [id] } });
+    }
+    // Bad items must also produce a record each.
+    items.push({ plugin: 'fake.jobs.job', params: { ids: [] } });
+    items.push({ plugin: 'no.such.plugin', params: { id: 'x' } });
+    const { kit } = kitFor(cloud);
+    const results = await collect(kit.run(items, { concurrency: 7 }));
+    expect(results).toHaveLength(302);
+    const keys = results.map((r) => `${r.item}:${r.target}`);
+    expect(new Set(keys).size).toBe(302);
+    for (let i = 0; i < 300; i++) {
+      const r = results.find((x) => x.target === `op-${i}`);
+      expect(r, `op-${i}`).toBeDefined();
+      // Every target reported cancelled really is cancelled in the cloud.
+      if (r?.outcome === 'cancelled') expect(cloud.ops.get(`op-${i}`)?.status).toBe('cancelled');
+    }
+    expect(results.filter((r) => r.error?.code === 'InvalidInput')).toHaveLength(2);
+  });
+
+  it('bounds concurrency', async () => {
+    const cloud = new FakeCloud();
+    cloud.delayMs = 5;
+    const items = Array.from({ length: 40 }, (_, i) => {
+      cloud.add(`j${i}`);
+      return { plugin: 'fake.jobs.job', params: { ids: [`j${i}`] } };
+    });
+    const kit = createCancelKit({ plugins: [fakePlugin(cloud)] });
+    const results = await collect(kit.run(items, { concurrency: 3, precheck: false }));
+    expect(results).toHaveLength(40);
+    expect(cloud.maxInFlight).toBe(3);
+  });
+
+  it('skips targets the caller already settled (resume)', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.add('b');
+    const { kit } = kitFor(cloud);
+    const results = await collect(
+      kit.run([{ plugin: 'fake.jobs.job', params: { ids: ['a', 'b'] } }], { skip: (_p, t) => t === 'a', precheck: false }),
+    );
+    expect(results.map((r) => r.target)).toEqual(['b']);
+    expect(cloud.cancelCalls).toEqual([['b']]);
+  });
+
+  it('on abort, unstarted targets still get a record and nothing more is sent', async () => {
+    const cloud = new FakeCloud();
+    cloud.delayMs = 20;
+    const items = Array.from({ length: 20 }, (_, i) => {
+      cloud.add(`k${i}`);
+      return { plugin: 'fake.jobs.job', params: { ids: [`k${i}`] } };
+    });
+    const kit = createCancelKit({ plugins: [fakePlugin(cloud)] });
+    const controller = new AbortController();
+    const results: TargetResult[] = [];
+    for await (const r of kit.run(items, { concurrency: 2, precheck: false, signal: controller.signal })) {
+      results.push(r);
+      if (results.length === 3) controller.abort();
+    }
+    expect(results).toHaveLength(20);
+    expect(new Set(results.map((r) => r.target)).size).toBe(20);
+    expect(cloud.cancelCalls.length).toBeLessThan(10);
+    const aborted = results.filter((r) => r.outcome === 'failed');
+    expect(aborted.length).toBeGreaterThan(10);
+    for (const r of results) if (r.outcome === 'cancelled') expect(cloud.ops.get(r.target)?.status).toBe('cancelled');
+  });
+});
+
+describe('engine: rate limiting', () => {
+  it('holds each service to its qps', async () => {
+    const cloud = new FakeCloud();
+    const clock = new VirtualClock();
+    const items = Array.from({ length: 21 }, (_, i) => {
+      cloud.add(`r${i}`);
+      return { plugin: 'fake.jobs.job', params: { ids: [`r${i}`] } };
+    });
+    const kit = createCancelKit({ plugins: [fakePlugin(cloud)], clock, config: { rateLimits: { 'fake.jobs': 10 } } });
+    const start = clock.now();
+    const results = await collect(kit.run(items, { concurrency: 5, precheck: false }));
+    expect(results).toHaveLength(21);
+    // burst of 2 at 10 qps: 19 more tokens take at least 1.9 s of (virtual) time.
+    expect(clock.now() - start).toBeGreaterThanOrEqual(1_900);
+    expect(clock.now() - start).toBeLessThan(2_500);
+  });
+
+  it('keeps services independent and uses the manifest default', async () => {
+    const cloudA = new FakeCloud();
+    const cloudB = new FakeCloud();
+    const clock = new VirtualClock();
+    for (let i = 0; i < 10; i++) {
+      cloudA.add(`a${i}`);
+      cloudB.add(`b${i}`);
+    }
+    const kit = createCancelKit({
+      plugins: [
+        fakePlugin(cloudA, { id: 'fake.slow.job', service: 'fake.slow', defaultQps: 1 }),
+        fakePlugin(cloudB, { id: 'fake.fast.job', service: 'fake.fast' }),
+      ],
+      clock,
+    });
+    const fast = await kit.cancel('fake.fast.job', { ids: ['b0'] }, { precheck: false });
+    expect(fast[0]?.outcome).toBe('cancelled');
+    expect(clock.sleeps).toHaveLength(0);
+    const t0 = clock.now();
+    for (let i = 0; i < 3; i++) await kit.cancel('fake.slow.job', { ids: [`a${i}`] }, { precheck: false });
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
+describe('engine: plan and wait', () => {
+  it('plan matches what a real run then does, and never mutates', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('run');
+    cloud.add('done', 'done');
+    cloud.add('lock', 'locked');
+    const { kit } = kitFor(cloud);
+    const plan = await kit.plan('fake.jobs.job', { ids: ['run', 'done', 'lock', 'nope'] });
+    expect(cloud.cancelCalls).toHaveLength(0);
+    expect(plan.map((p) => [p.target, p.action, p.expected])).toEqual([
+      ['run', 'cancel', 'cancelled'],
+      ['done', 'skip', 'already-finished'],
+      ['lock', 'skip', 'not-cancellable'],
+      ['nope', 'skip', 'not-found'],
+    ]);
+    const real = await kit.cancel('fake.jobs.job', { ids: ['run', 'done', 'lock', 'nope'] });
+    expect(real.map((r) => r.outcome)).toEqual(plan.map((p) => p.expected));
+  });
+
+  it('wait polls until terminal or times out', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    const { kit, clock } = kitFor(cloud, { config: { wait: { intervalMs: 1_000, timeoutMs: 5_000 } } });
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] }, { wait: true });
+    expect(r?.waited).toMatchObject({ terminal: true, timedOut: false, status: 'cancelled' });
+
+    cloud.add('stuck', 'locked');
+    const t0 = clock.now();
+    const [w] = await kit.wait('fake.jobs.job', { ids: ['stuck'] });
+    expect(w).toMatchObject({ terminal: false, timedOut: true });
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(5_000);
+  });
+});

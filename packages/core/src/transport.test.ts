@@ -1,0 +1,59 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkEndpoint, createHttpClient, isLoopbackHost, transportError } from './transport.js';
+import { USER_AGENT } from './version.js';
+
+let server: http.Server;
+let base: string;
+let hits = 0;
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    hits++;
+    if (req.url === '/reset') {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(req.url === '/fail' ? 503 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ua: req.headers['user-agent'] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('transport', () => {
+  it('sends the cancelkit user agent and never retries on its own', async () => {
+    const got = await createHttpClient({ timeoutMs: 2_000 });
+    const ok = await got(`${base}/ok`).json<{ ua: string }>();
+    expect(ok.ua).toBe(USER_AGENT);
+    expect(USER_AGENT).toMatch(/^cancelkit\/\d+\.\d+\.\d+/);
+    hits = 0;
+    const failed = await got(`${base}/fail`);
+    expect(failed.statusCode).toBe(503);
+    expect(hits).toBe(1);
+    hits = 0;
+    await expect(got(`${base}/reset`)).rejects.toThrow();
+    expect(hits).toBe(1);
+  });
+
+  it('classifies transport failures: refused is safe, reset is ambiguous', () => {
+    expect(transportError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'CancelTask')).toMatchObject({ code: 'Transient', ambiguous: false });
+    expect(transportError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'CancelTask')).toMatchObject({ code: 'Transient', ambiguous: true });
+    expect(transportError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }), 'CancelTask').message).toMatch(/timed out/);
+  });
+
+  it('allows plain http only for loopback unless forced', () => {
+    expect(isLoopbackHost('127.0.0.1')).toBe(true);
+    expect(isLoopbackHost('127.5.4.3')).toBe(true);
+    expect(isLoopbackHost('[::1]')).toBe(true);
+    expect(isLoopbackHost('localhost')).toBe(true);
+    expect(isLoopbackHost('10.0.0.1')).toBe(false);
+    expect(checkEndpoint('http://127.0.0.1:8787', false).port).toBe('8787');
+    expect(checkEndpoint('ecs.aliyuncs.com', false).protocol).toBe('https:');
+    expect(() => checkEndpoint('http://ecs.aliyuncs.com', false)).toThrowError(/plain http/);
+    expect(checkEndpoint('http://ecs.aliyuncs.com', true).protocol).toBe('http:');
+    expect(() => checkEndpoint('https://user:pw@host', false)).toThrowError(/credentials/);
+    expect(() => checkEndpoint('ftp://host', false)).toThrowError(/protocol/);
+  });
+});
