@@ -1,0 +1,144 @@
+/**
+ * Everything the CLI prints goes through a `Printer`, which redacts every registered secret before a
+ * byte reaches stdout or stderr. Result sinks turn records into the three output formats.
+ */
+import type { CancelKitError, Outcome, SecretRegistry } from '@cancelkit/core/plugin';
+import type { CliIo, OutputStream } from './io.js';
+import type { ResultRecord, Summary } from './records.js';
+import { createStyle, renderTable, type Style } from './style.js';
+
+export type OutputFormat = 'table' | 'json' | 'ndjson';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson'];
+
+export class Printer {
+  constructor(
+    readonly io: CliIo,
+    readonly secrets: SecretRegistry,
+    readonly style: Style,
+    readonly quiet = false,
+  ) {}
+
+  /** Machine or requested output on stdout. */
+  out(text: string): void {
+    this.io.stdout.write(this.secrets.redactString(text));
+  }
+
+  /** Diagnostics on stderr (errors are printed even with --quiet). */
+  err(text: string): void {
+    this.io.stderr.write(this.secrets.redactString(text));
+  }
+
+  /** Informational lines for humans; silent with --quiet. */
+  info(text: string): void {
+    if (!this.quiet) this.err(text);
+  }
+
+  get stderr(): OutputStream {
+    return this.io.stderr;
+  }
+}
+
+/** `error: <message>` plus the hint, one line each; the stack only with --debug (redacted by the printer). */
+export function formatError(error: CancelKitError | Error, options: { debug: boolean; style: Style }): string {
+  const { style } = options;
+  const lines = [`${style.red('error:')} ${error.message}`];
+  const hint = (error as { hint?: string }).hint;
+  if (hint) lines.push(`${style.dim('hint:')} ${hint}`);
+  const known = error as Partial<CancelKitError>;
+  const refs = [known.providerCode ? `provider code ${known.providerCode}` : '', known.requestId ? `request id ${known.requestId}` : '']
+    .filter(Boolean)
+    .join(', ');
+  if (refs) lines.push(style.dim(`(${refs})`));
+  if (options.debug && error.stack) lines.push(style.dim(error.stack));
+  return lines.join('\n') + '\n';
+}
+
+export function resolveFormat(requested: string | undefined, stdout: OutputStream): OutputFormat {
+  if (requested === undefined) return stdout.isTTY ? 'table' : 'json';
+  return requested as OutputFormat;
+}
+
+export interface ResultSink {
+  write(record: ResultRecord): void;
+  /** `notes` are extra human lines for the table format (e.g. how many targets never started). */
+  end(summary: Summary, notes?: readonly string[]): void;
+}
+
+export function outcomeStyle(outcome: Outcome, style: Style): (text: string) => string {
+  switch (outcome) {
+    case 'cancelled':
+      return style.green;
+    case 'already-finished':
+      return style.cyan;
+    case 'not-cancellable':
+      return style.yellow;
+    case 'not-found':
+      return style.magenta;
+    default:
+      return style.red;
+  }
+}
+
+function explanation(record: ResultRecord): string {
+  const parts: string[] = [];
+  if (record.error) {
+    parts.push(record.error.providerCode ? `${record.error.code} ${record.error.providerCode}: ${record.error.message}` : `${record.error.code}: ${record.error.message}`);
+  } else if (record.reason) parts.push(record.reason);
+  if (record.waited?.timedOut) parts.push('still running when --timeout passed');
+  return parts.join('; ').replace(/\s+/g, ' ');
+}
+
+export function summaryLine(summary: Summary, style: Style): string {
+  const parts = [
+    style.green(`${summary.cancelled} cancelled`),
+    style.cyan(`${summary.alreadyFinished} already finished`),
+    style.yellow(`${summary.notCancellable} not cancellable`),
+    style.magenta(`${summary.notFound} not found`),
+    summary.failed > 0 ? style.red(`${summary.failed} failed`) : `${summary.failed} failed`,
+  ];
+  const skipped = summary.skipped ? `; ${summary.skipped} skipped (settled in the journal)` : '';
+  return `${summary.total} target${summary.total === 1 ? '' : 's'}: ${parts.join(', ')}${skipped}`;
+}
+
+export function renderResultsTable(records: readonly ResultRecord[], style: Style): string {
+  const withLine = records.some((r) => r.line !== undefined);
+  const header = [...(withLine ? ['LINE'] : []), 'PLUGIN', 'TARGET', 'OUTCOME', 'REQUEST ID', 'DETAIL'];
+  const rows = records.map((r) => [
+    ...(withLine ? [r.line === undefined ? '' : String(r.line)] : []),
+    r.plugin,
+    r.target,
+    outcomeStyle(r.outcome, style)(r.outcome),
+    r.requestId ?? style.dim('-'),
+    explanation(r),
+  ]);
+  return renderTable(header, rows, style);
+}
+
+export function createResultSink(format: OutputFormat, printer: Printer): ResultSink {
+  if (format === 'ndjson') {
+    return {
+      write: (record) => printer.out(`${JSON.stringify(record)}\n`),
+      end: (summary) => printer.out(`${JSON.stringify({ summary })}\n`),
+    };
+  }
+  const records: ResultRecord[] = [];
+  if (format === 'json') {
+    return {
+      write: (record) => records.push(record),
+      end: (summary) => printer.out(`${JSON.stringify({ results: records, summary }, null, 2)}\n`),
+    };
+  }
+  return {
+    write: (record) => records.push(record),
+    end: (summary, notes = []) => {
+      if (printer.quiet) return;
+      if (records.length > 0) printer.out(renderResultsTable(records, printer.style));
+      for (const note of notes) printer.out(`${note}\n`);
+      printer.out(`${summaryLine(summary, printer.style)}\n`);
+    },
+  };
+}
+
+export function plainStyle(): Style {
+  return createStyle(false);
+}

@@ -1,0 +1,46 @@
+/**
+ * Remembers signature nonces for a window (the clouds refuse a reused nonce within 15 minutes). Entries
+ * are kept in insertion order, so expiry is a cheap pop from the front; the size cap bounds memory at
+ * thousands of requests per second (the oldest nonces are forgotten first).
+ */
+export const NONCE_WINDOW_MS = 16 * 60 * 1000;
+export const NONCE_CACHE_MAX = 1_000_000;
+
+export class NonceCache {
+  readonly #expiries = new Map<string, number>();
+
+  constructor(
+    readonly windowMs: number = NONCE_WINDOW_MS,
+    readonly maxEntries: number = NONCE_CACHE_MAX,
+  ) {}
+
+  /** Records `nonce`; false when it was already used inside the window (a replay). */
+  use(nonce: string, now: number): boolean {
+    this.#evictExpired(now);
+    const expiry = this.#expiries.get(nonce);
+    if (expiry !== undefined && expiry > now) return false;
+    // Delete first so a re-used expired nonce moves to the back of the insertion order.
+    this.#expiries.delete(nonce);
+    this.#expiries.set(nonce, now + this.windowMs);
+    if (this.#expiries.size > this.maxEntries) {
+      const oldest = this.#expiries.keys().next();
+      if (!oldest.done) this.#expiries.delete(oldest.value);
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.#expiries.size;
+  }
+
+  clear(): void {
+    this.#expiries.clear();
+  }
+
+  #evictExpired(now: number): void {
+    for (const [nonce, expiry] of this.#expiries) {
+      if (expiry > now) return;
+      this.#expiries.delete(nonce);
+    }
+  }
+}
