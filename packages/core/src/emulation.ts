@@ -101,6 +101,8 @@ export interface EmulationProtocol {
   errorResponse(error: EmulatedError, requestId: string): EmulatorResponse;
   /** The cloud's "no such API" error. */
   unknownApi(request: EmulatorRequest): EmulatedError;
+  /** The cloud's error for a known action called with a version it does not serve (defaults to unknownApi). */
+  invalidVersion?(request: EmulatorRequest, call: IdentifiedCall): EmulatedError;
   /** The cloud's throttling error (used by the `throttle` and `maxQps` faults). */
   throttled(): EmulatedError;
   /** The cloud's 5xx error (used by the `serverError` fault). */

@@ -86,6 +86,8 @@ describe('discoverPlugins', () => {
     });
     expect(registry.list().map((p) => p.manifest.id)).toEqual(['local.jobs.job']);
     expect(registry.problems().map((p) => p.problem).join('\n')).toMatch(/"missing-plugin" is not installed/);
+    const missingDir = await discoverPlugins({ explicit: ['./no-such-dir'], resolveFrom: root, explicitOnly: true });
+    expect(missingDir.problems()[0]?.problem).toMatch(/does not exist/);
     const byName = await discoverPlugins({ explicit: ['not-a-plugin'], resolveFrom: path.join(root, 'project'), explicitOnly: true });
     expect(byName.list().map((p) => p.manifest.id)).toEqual(['not.a.plugin']);
   });

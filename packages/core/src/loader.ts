@@ -10,7 +10,7 @@
  * default export is the plugin (or an array); the emulation module's default export a ServiceEmulation
  * (or an array).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -223,8 +223,9 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
   const add = async (dir: string, requireKeyword: boolean) => {
     let real = dir;
     try {
-      real = (await import('node:fs')).realpathSync(dir);
+      real = realpathSync(dir);
     } catch {
+      if (!requireKeyword) found.push(brokenPlugin(dir, { name: dir, version: '?' }, `directory ${dir} does not exist`));
       return;
     }
     if (seenDirs.has(real)) return;
