@@ -41,6 +41,10 @@ describe('transport', () => {
     expect(transportError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'CancelTask')).toMatchObject({ code: 'Transient', ambiguous: false });
     expect(transportError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'CancelTask')).toMatchObject({ code: 'Transient', ambiguous: true });
     expect(transportError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }), 'CancelTask').message).toMatch(/timed out/);
+    const leaky = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', options: { headers: { authorization: 'secret-sig', 'x-acs-security-token': 'sts-secret' } } });
+    const mapped = transportError(leaky, 'CancelTask');
+    expect(mapped.cause).toEqual({ name: 'Error', code: 'ECONNRESET', message: 'socket hang up' });
+    expect(JSON.stringify(mapped.cause)).not.toContain('secret');
   });
 
   it('allows plain http only for loopback unless forced', () => {

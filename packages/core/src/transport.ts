@@ -68,6 +68,15 @@ const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EH
  * cannot have reached the cloud; a reset or a timeout after sending may have, so it is `ambiguous`.
  */
 export function transportError(error: unknown, what: string): CancelKitError {
+  // got's RequestError carries the request options, headers included (Authorization, security tokens):
+  // keep only what explains the failure, so no provider can leak a secret through `cause`.
+  const raw = error as { name?: unknown; code?: unknown; message?: unknown } | undefined;
+  const cause = {
+    name: typeof raw?.name === 'string' ? raw.name : 'Error',
+    code: typeof raw?.code === 'string' ? raw.code : undefined,
+    message: typeof raw?.message === 'string' ? raw.message : String(error),
+  };
+  error = cause;
   const code = (error as { code?: unknown })?.code;
   const codeText = typeof code === 'string' ? code : 'UNKNOWN';
   if ((error as { name?: unknown })?.name === 'AbortError' || codeText === 'ERR_ABORTED') {

@@ -1,0 +1,310 @@
+/**
+ * `callRpc` / `callRoa`: one signed Alibaba Cloud OpenAPI request through the host's transport. No
+ * retries here except one: `SignatureNonceUsed` is re-signed once with a fresh nonce (the cloud asks for
+ * exactly that). Every other retry decision belongs to the engine, which sees the classified error.
+ */
+import { type CallContext, CancelKitError, type ErrorCode, checkEndpoint, transportError } from '@cancelkit/core/plugin';
+import { signAcs3 } from './acs3.js';
+import { type AlibabaCredentials, alibabaCredentialSource } from './credentials.js';
+import { buildPath, percentEncode } from './encoding.js';
+import { type AlibabaProduct, ALIBABA_PRODUCTS, alibabaEndpoint } from './endpoints.js';
+import { errorCodeInSuccessBody, mapAlibabaError, readAlibabaError, retryAfterMs, scrubSecrets } from './errors.js';
+
+export interface AlibabaResponse<T> {
+  readonly status: number;
+  /** The cloud's request id (body `RequestId`/`requestId`, else the `x-acs-request-id` header; '' if none). */
+  readonly requestId: string;
+  readonly body: T;
+}
+
+export interface RpcCall {
+  readonly product: AlibabaProduct;
+  readonly version: string;
+  readonly action: string;
+  /** Picks the default endpoint; falls back to providers.alibaba.regionId, then ALIBABA_CLOUD_REGION_ID. */
+  readonly regionId?: string;
+  /** Sent in the query string, as the current SDKs do. `undefined` values are dropped. */
+  readonly params: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** Map provider codes to taxonomy codes for this call (service-specific state errors → 'NotCancellable', …). */
+  readonly errorCodes?: Readonly<Record<string, ErrorCode>>;
+}
+
+export interface RoaCall {
+  readonly product: AlibabaProduct;
+  readonly version: string;
+  readonly action: string;
+  readonly regionId?: string;
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  /** Raw path segments (NOT encoded); callRoa percent-encodes each exactly once, so no id can escape its segment. */
+  readonly pathSegments: readonly string[];
+  readonly query?: Readonly<Record<string, string | number | undefined>>;
+  /** JSON-serialised when present. */
+  readonly body?: unknown;
+  readonly errorCodes?: Readonly<Record<string, ErrorCode>>;
+}
+
+const ACTION = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
+const VERSION = /^\d{4}-\d{2}-\d{2}$/;
+const PARAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+interface Issue {
+  field: string;
+  message: string;
+  hint?: string;
+}
+
+function invalid(what: string, issues: Issue[]): CancelKitError {
+  const text = issues.map((i) => `${i.field}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`).join('; ');
+  return new CancelKitError('InvalidInput', `Invalid ${what} call: ${text}`, { issues });
+}
+
+function checkCommon(call: { product: unknown; action: unknown; version: unknown }, issues: Issue[]): void {
+  if (!ALIBABA_PRODUCTS.includes(call.product as AlibabaProduct)) {
+    issues.push({ field: 'product', message: `must be one of ${ALIBABA_PRODUCTS.join(', ')}` });
+  }
+  if (typeof call.action !== 'string' || !ACTION.test(call.action)) issues.push({ field: 'action', message: 'must be an API name such as CancelTask' });
+  if (typeof call.version !== 'string' || !VERSION.test(call.version)) issues.push({ field: 'version', message: 'must be an API version such as 2014-05-26' });
+}
+
+function toQuery(
+  values: Readonly<Record<string, string | number | boolean | undefined>>,
+  field: string,
+  issues: Issue[],
+): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    if (!PARAM_NAME.test(name)) {
+      issues.push({ field: `${field}.${name}`, message: 'is not a valid parameter name' });
+      continue;
+    }
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      issues.push({ field: `${field}.${name}`, message: 'must be a finite number' });
+      continue;
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      issues.push({ field: `${field}.${name}`, message: 'must be a string, number or boolean' });
+      continue;
+    }
+    query[name] = String(value);
+  }
+  return query;
+}
+
+function regionOf(ctx: CallContext, regionId: string | undefined): string | undefined {
+  if (regionId !== undefined && regionId !== '') return regionId;
+  const configured = ctx.providerConfig.regionId;
+  if (typeof configured === 'string' && configured !== '') return configured;
+  const fromEnv = ctx.env.ALIBABA_CLOUD_REGION_ID;
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+/** The origin to send to: the user's endpoint (checked by core's rules) or the product's default host. */
+function baseUrl(ctx: CallContext, product: AlibabaProduct, regionId: string | undefined): URL {
+  if (ctx.endpoint !== undefined) {
+    const url = checkEndpoint(ctx.endpoint, ctx.allowInsecureHttp);
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+      throw new CancelKitError('InvalidInput', `endpoint: "${ctx.endpoint}" must be scheme://host[:port] without a path or query`, {
+        issues: [{ field: 'endpoint', message: 'must not contain a path, query or fragment', hint: 'e.g. http://127.0.0.1:8787' }],
+      });
+    }
+    return url;
+  }
+  return new URL(`https://${alibabaEndpoint(product, regionOf(ctx, regionId))}`);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A transport error stripped to name, code and message: got's error holds the request options (headers with tokens). */
+function sanitized(error: unknown, secrets: readonly string[]): Error {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown };
+  const clean = new Error(scrubSecrets(typeof e?.message === 'string' ? e.message : 'transport error', secrets));
+  clean.name = typeof e?.name === 'string' ? e.name : 'Error';
+  return typeof e?.code === 'string' ? Object.assign(clean, { code: e.code }) : clean;
+}
+
+interface Prepared {
+  readonly style: 'rpc' | 'roa';
+  readonly product: AlibabaProduct;
+  readonly action: string;
+  readonly version: string;
+  readonly regionId: string | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly body?: string;
+  readonly contentType?: string;
+  readonly errorCodes: Readonly<Record<string, ErrorCode>> | undefined;
+}
+
+async function send<T>(ctx: CallContext, call: Prepared): Promise<AlibabaResponse<T>> {
+  const base = baseUrl(ctx, call.product, call.regionId);
+  const credentials: AlibabaCredentials = await ctx.credentials(alibabaCredentialSource);
+  ctx.addSecret(credentials.accessKeySecret);
+  ctx.addSecret(credentials.securityToken);
+  const secrets = [credentials.accessKeySecret, ...(credentials.securityToken ? [credentials.securityToken] : [])];
+  const http = await ctx.http();
+  const queryString = Object.entries(call.query)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+    .join('&');
+  const url = `${base.origin}${call.path}${queryString ? `?${queryString}` : ''}`;
+  const host = base.host;
+
+  for (let attempt = 1; ; attempt++) {
+    let headers: Record<string, string>;
+    try {
+      headers = signAcs3(
+        {
+          method: call.method,
+          host,
+          path: call.path,
+          query: call.query,
+          ...(call.contentType ? { headers: { 'content-type': call.contentType } } : {}),
+          ...(call.body !== undefined ? { body: call.body } : {}),
+          action: call.action,
+          version: call.version,
+        },
+        credentials,
+      );
+    } catch (error) {
+      throw new CancelKitError('InvalidInput', `${call.action}: the request cannot be signed (${(error as Error).message}).`);
+    }
+    const started = ctx.clock.now();
+    let response: { statusCode: number; body: string; headers: Record<string, string | string[] | undefined> };
+    try {
+      response = await http(url, {
+        method: call.method as 'GET' | 'PUT' | 'POST' | 'DELETE',
+        headers,
+        ...(call.body !== undefined ? { body: call.body } : call.method === 'GET' ? {} : { body: '' }),
+        signal: ctx.signal,
+        timeout: { request: ctx.timeoutMs },
+        throwHttpErrors: false,
+        retry: { limit: 0 },
+        followRedirect: false,
+        responseType: 'text',
+      });
+    } catch (error) {
+      const clean = sanitized(error, secrets);
+      ctx.logger.debug('alibaba openapi request failed', {
+        method: call.method,
+        host,
+        action: call.action,
+        attempt,
+        errorCode: (clean as { code?: string }).code ?? clean.name,
+        durationMs: ctx.clock.now() - started,
+      });
+      throw transportError(clean, call.action);
+    }
+
+    const status = response.statusCode;
+    const requestIdHeader = headerValue(response.headers['x-acs-request-id']);
+    const text = response.body ?? '';
+    let parsed: unknown = {};
+    let parseable = true;
+    if (text.trim() !== '') {
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch {
+        parseable = false;
+        parsed = {};
+      }
+    }
+    const requestId = readAlibabaError(parsed).requestId ?? requestIdHeader ?? '';
+    ctx.logger.debug('alibaba openapi request', {
+      method: call.method,
+      host,
+      action: call.action,
+      status,
+      requestId,
+      attempt,
+      durationMs: ctx.clock.now() - started,
+    });
+
+    const ok = status >= 200 && status < 300;
+    const disguised = ok ? errorCodeInSuccessBody(parsed, call.style) : undefined;
+    if (ok && disguised === undefined) {
+      if (!parseable) {
+        // The call may well have been applied: say so, so the engine reconciles through inspect.
+        throw new CancelKitError('Unknown', `${call.action} answered HTTP ${status} with a body that is not JSON.`, {
+          httpStatus: status,
+          ambiguous: true,
+          ...(requestId ? { requestId } : {}),
+        });
+      }
+      return { status, requestId, body: parsed as T };
+    }
+    const error = mapAlibabaError(status, parsed, requestIdHeader, call.errorCodes, {
+      action: call.action,
+      retryAfterMs: retryAfterMs(response.headers, Date.now()),
+      secrets,
+    });
+    if (error.providerCode === 'SignatureNonceUsed' && attempt === 1) {
+      ctx.logger.debug('alibaba openapi nonce reused; re-signing once with a fresh nonce', { action: call.action, requestId });
+      continue;
+    }
+    throw error;
+  }
+}
+
+/** Calls an RPC-style API (`POST /?<params>`), signed with ACS3-HMAC-SHA256. */
+export async function callRpc<T = Record<string, unknown>>(ctx: CallContext, call: RpcCall): Promise<AlibabaResponse<T>> {
+  const issues: Issue[] = [];
+  checkCommon(call, issues);
+  const query = toQuery(call.params ?? {}, 'params', issues);
+  if (issues.length > 0) throw invalid(String(call.action), issues);
+  return send<T>(ctx, {
+    style: 'rpc',
+    product: call.product,
+    action: call.action,
+    version: call.version,
+    regionId: call.regionId,
+    method: 'POST',
+    path: '/',
+    query,
+    errorCodes: call.errorCodes,
+  });
+}
+
+/** Calls a ROA-style API (method + path), signed with ACS3-HMAC-SHA256. Each path segment is encoded once. */
+export async function callRoa<T = Record<string, unknown>>(ctx: CallContext, call: RoaCall): Promise<AlibabaResponse<T>> {
+  const issues: Issue[] = [];
+  checkCommon(call, issues);
+  if (!['GET', 'PUT', 'POST', 'DELETE'].includes(call.method)) issues.push({ field: 'method', message: 'must be GET, PUT, POST or DELETE' });
+  let path = '/';
+  if (!Array.isArray(call.pathSegments) || call.pathSegments.length === 0) {
+    issues.push({ field: 'pathSegments', message: 'must list at least one segment' });
+  } else {
+    call.pathSegments.forEach((segment, index) => {
+      if (typeof segment !== 'string' || segment === '' || segment === '.' || segment === '..') {
+        issues.push({ field: `pathSegments.${index}`, message: 'must be a non-empty string other than "." or ".."' });
+      }
+    });
+    if (issues.every((i) => !i.field.startsWith('pathSegments'))) path = buildPath(call.pathSegments);
+  }
+  const query = toQuery(call.query ?? {}, 'query', issues);
+  let body: string | undefined;
+  if (call.body !== undefined) {
+    if (call.method === 'GET') issues.push({ field: 'body', message: 'a GET request cannot carry a body' });
+    try {
+      body = JSON.stringify(call.body);
+    } catch {
+      issues.push({ field: 'body', message: 'must be JSON-serialisable' });
+    }
+  }
+  if (issues.length > 0) throw invalid(String(call.action), issues);
+  return send<T>(ctx, {
+    style: 'roa',
+    product: call.product,
+    action: call.action,
+    version: call.version,
+    regionId: call.regionId,
+    method: call.method,
+    path,
+    query,
+    ...(body !== undefined ? { body, contentType: 'application/json; charset=utf-8' } : {}),
+    errorCodes: call.errorCodes,
+  });
+}
