@@ -1,0 +1,196 @@
+/**
+ * `huaweicloud.dds.scheduled-job`: cancels a DDS scheduled task and inspects it through the list of
+ * scheduled tasks. DDS documents no error codes for "no such job" or "not Pending", so a refused cancel
+ * is never classified by its DBS code: the plugin asks the list what the job's state is and reports that.
+ */
+import {
+  type CallContext,
+  CancelKitError,
+  type CancelOutcome,
+  definePlugin,
+  InvalidInput,
+  isCancelKitError,
+  type OperationState,
+  parseWithSchema,
+  serializeError,
+} from '@cancelkit/core/plugin';
+import { callApig, huaweiCredentialSource, resolveProjectId } from '@cancelkit/huaweicloud-apig';
+import manifest from './manifest.js';
+import { type DdsParams, ddsParamsSchema } from './schema.js';
+
+/** One entry of `ListScheduledTasks` (wire notes §3.2); every field is a string. */
+export interface DdsSchedule {
+  readonly job_id?: string;
+  readonly job_name?: string;
+  readonly job_status?: string;
+  readonly instance_id?: string;
+  readonly instance_name?: string;
+  readonly instance_status?: string;
+  readonly create_time?: string;
+  readonly start_time?: string;
+  readonly end_time?: string;
+}
+
+interface ListScheduledTasksResponse {
+  readonly total_count?: number;
+  readonly schedules?: DdsSchedule[];
+}
+
+/** The list API's largest page. */
+const PAGE_SIZE = 100;
+/** 50 pages of 100: a project with more pending tasks than this is not a scheduled-task list any more. */
+const MAX_PAGES = 50;
+
+async function scope(params: DdsParams, ctx: CallContext): Promise<{ region: string; projectId: string }> {
+  if (params.projectId !== undefined) return { region: params.region, projectId: params.projectId };
+  const credentials = await ctx.credentials(huaweiCredentialSource);
+  const projectId = resolveProjectId(credentials, ctx.providerConfig, params.region);
+  if (projectId === undefined) {
+    const message = `no project id is known for region ${params.region}`;
+    const hint = `pass --project-id, set HUAWEICLOUD_SDK_PROJECT_ID, or configure providers.huaweicloud.projectIds["${params.region}"]`;
+    throw new InvalidInput(`projectId: ${message} (${hint})`, { issues: [{ field: 'projectId', message, hint }] });
+  }
+  return { region: params.region, projectId };
+}
+
+/** Pages through the scheduled-task list until the job shows up or the list ends. */
+async function findJob(
+  params: DdsParams,
+  where: { region: string; projectId: string },
+  ctx: CallContext,
+): Promise<{ schedule?: DdsSchedule; requestId: string }> {
+  let offset = 0;
+  let requestId = '';
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const response = await callApig<ListScheduledTasksResponse | undefined>(ctx, {
+      service: 'dds',
+      region: where.region,
+      method: 'GET',
+      pathSegments: ['v3', where.projectId, 'scheduled-jobs'],
+      query: { offset, limit: PAGE_SIZE },
+      projectId: where.projectId,
+      operation: 'ListScheduledTasks',
+    });
+    requestId = response.requestId;
+    const body = response.body;
+    if (typeof body !== 'object' || body === null || (body.schedules !== undefined && !Array.isArray(body.schedules))) {
+      throw new CancelKitError('Unknown', 'DDS ListScheduledTasks answered with an unexpected body (no schedules array).', {
+        ...(requestId ? { requestId } : {}),
+      });
+    }
+    const schedules = body.schedules ?? [];
+    const schedule = schedules.find((s) => s?.job_id === params.jobId);
+    if (schedule) return { schedule, requestId };
+    offset += schedules.length;
+    const total = typeof body.total_count === 'number' ? body.total_count : undefined;
+    if (schedules.length === 0 || (total !== undefined && offset >= total)) break;
+  }
+  return { requestId };
+}
+
+function details(schedule: DdsSchedule): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pick: [keyof DdsSchedule, string][] = [
+    ['job_name', 'jobName'],
+    ['instance_id', 'instanceId'],
+    ['instance_name', 'instanceName'],
+    ['create_time', 'createTime'],
+    ['start_time', 'startTime'],
+    ['end_time', 'endTime'],
+  ];
+  for (const [from, to] of pick) {
+    const value = schedule[from];
+    if (typeof value === 'string' && value !== '') out[to] = value;
+  }
+  return out;
+}
+
+/** DDS job status → the contract's facts. Only Pending jobs can be cancelled. */
+export function stateOf(target: string, schedule: DdsSchedule | undefined, requestId: string): OperationState {
+  const withId = requestId ? { requestId } : {};
+  if (!schedule) {
+    return {
+      target,
+      found: false,
+      terminal: false,
+      cancelled: false,
+      cancellable: false,
+      reason: 'DDS lists no scheduled task with this id in the project (the list covers tasks created in the last 7 days).',
+      ...withId,
+    };
+  }
+  const status = typeof schedule.job_status === 'string' ? schedule.job_status : 'unknown';
+  const base = { target, found: true, status, details: details(schedule), ...withId };
+  switch (status) {
+    case 'Pending':
+      return { ...base, terminal: false, cancelled: false, cancellable: true };
+    case 'Running':
+      return { ...base, terminal: false, cancelled: false, cancellable: false, reason: 'The task is Running; DDS cancels only Pending tasks.' };
+    case 'Completed':
+      return { ...base, terminal: true, cancelled: false, cancellable: false, reason: 'The task already Completed.' };
+    case 'Failed':
+      return { ...base, terminal: true, cancelled: false, cancellable: false, reason: 'The task already Failed.' };
+    case 'Canceled':
+      return { ...base, terminal: true, cancelled: true, cancellable: false, reason: 'The task was already Canceled.' };
+    default:
+      return { ...base, terminal: false, cancelled: false, cancellable: false, reason: `DDS reports the status "${status}", which cancelkit does not know.` };
+  }
+}
+
+async function inspectJob(params: DdsParams, ctx: CallContext): Promise<OperationState> {
+  const where = await scope(params, ctx);
+  const { schedule, requestId } = await findJob(params, where, ctx);
+  return stateOf(params.jobId, schedule, requestId);
+}
+
+/** A 4xx refusal that may be about the job itself (not about credentials or rate), worth asking the list about. */
+function mayBeAboutTheJob(error: CancelKitError): boolean {
+  const status = error.providerStatus;
+  return status !== undefined && status >= 400 && status < 500 && error.code !== 'Unauthenticated' && error.code !== 'Throttled';
+}
+
+async function cancelJob(params: DdsParams, ctx: CallContext): Promise<CancelOutcome> {
+  const where = await scope(params, ctx);
+  try {
+    const response = await callApig<undefined>(ctx, {
+      service: 'dds',
+      region: where.region,
+      method: 'DELETE',
+      pathSegments: ['v3', where.projectId, 'scheduled-jobs', params.jobId],
+      projectId: where.projectId,
+      operation: 'CancelScheduledTask',
+    });
+    return { target: params.jobId, outcome: 'cancelled', ...(response.requestId ? { requestId: response.requestId } : {}) };
+  } catch (thrown) {
+    if (!isCancelKitError(thrown) || !mayBeAboutTheJob(thrown)) throw thrown;
+    let state: OperationState;
+    try {
+      const { schedule, requestId } = await findJob(params, where, ctx);
+      state = stateOf(params.jobId, schedule, requestId);
+    } catch {
+      // The list could not explain the refusal; the refusal itself is the best answer.
+      throw thrown;
+    }
+    const refused = `DDS refused the cancel (HTTP ${thrown.providerStatus}${thrown.providerCode ? `, ${thrown.providerCode}` : ''}${thrown.providerMessage ? `: ${thrown.providerMessage}` : ''})`;
+    const facts = {
+      target: params.jobId,
+      ...(thrown.requestId ? { requestId: thrown.requestId } : {}),
+      ...(thrown.providerCode ? { providerCode: thrown.providerCode } : {}),
+      error: serializeError(thrown),
+    };
+    if (!state.found) return { ...facts, outcome: 'not-found', reason: `${refused}; ${state.reason}` };
+    if (state.terminal) return { ...facts, outcome: 'already-finished', reason: `${refused}; ${state.reason}` };
+    if (!state.cancellable) return { ...facts, outcome: 'not-cancellable', reason: `${refused}; ${state.reason}` };
+    // Still Pending: the refusal is about something else (permissions, parameters); report it as it is.
+    throw thrown;
+  }
+}
+
+export const ddsScheduledJobPlugin = definePlugin<DdsParams>({
+  manifest,
+  parse: (input) => parseWithSchema(ddsParamsSchema, input),
+  targets: (params) => [params.jobId],
+  inspect: async (params, ctx) => [await inspectJob(params, ctx)],
+  cancel: async (params, ctx) => [await cancelJob(params, ctx)],
+  credentialSources: [huaweiCredentialSource],
+});
