@@ -3,9 +3,10 @@
  * URL path segments, so besides empty values, control characters and absurd lengths, the dot segments
  * `.` and `..` are refused: they would be resolved away by URL normalisation and address another path.
  */
+import { regionId, requiredString } from '@cancelkit/alibaba-openapi/schema';
 import { z } from 'zod';
 
-export const REGION_ID_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
+export { REGION_ID_PATTERN } from '@cancelkit/alibaba-openapi/schema';
 /** Instance ids are letters, digits, `-` and `_`, starting with a letter or digit: `ha-cn-7mz2nx41h01`. */
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 /**
@@ -16,21 +17,7 @@ export const FSM_ID_PATTERN = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
 export const MAX_INSTANCE_ID_LENGTH = 128;
 export const MAX_FSM_ID_LENGTH = 1024;
 
-function requiredString(field: string, example: string) {
-  return z.string({
-    error: (issue) =>
-      issue.input === undefined
-        ? `is required: pass ${field}, e.g. ${example}`
-        : `must be a string, e.g. ${example} (got ${typeof issue.input})`,
-  });
-}
-
-export const regionIdSchema = requiredString('the region id', 'cn-hangzhou')
-  .min(1, { error: 'is empty: pass the region id, e.g. cn-hangzhou', abort: true })
-  .max(64, { error: 'is too long (over 64 characters): pass a region id such as cn-hangzhou', abort: true })
-  .regex(REGION_ID_PATTERN, {
-    error: 'is not a region id: use lower-case words joined by hyphens, e.g. cn-hangzhou (no spaces or line breaks)',
-  });
+export const regionIdSchema = regionId();
 
 export const instanceIdSchema = requiredString('the instance id', 'ha-cn-7mz2nx41h01')
   .min(1, { error: 'is empty: pass the instance id, e.g. ha-cn-7mz2nx41h01', abort: true })

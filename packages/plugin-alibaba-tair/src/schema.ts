@@ -2,9 +2,10 @@
  * Parameters of `alibaba.tair.ops-event`: one or many O&M event ids and, optionally, the region that
  * narrows the event listing. Validation happens before any request is built.
  */
+import { regionId } from '@cancelkit/alibaba-openapi/schema';
 import { z } from 'zod';
 
-export const REGION_ID_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
+export { REGION_ID_PATTERN } from '@cancelkit/alibaba-openapi/schema';
 /** O&M event ids are positive whole numbers (`Id` is a number in DescribeActiveOperationTasks). */
 export const EVENT_ID_PATTERN = /^[1-9][0-9]{0,18}$/;
 /** Upper bound of ids in one params object; the plugin splits them into calls of TAIR_IDS_PER_CALL. */
@@ -46,13 +47,7 @@ export const eventIdsSchema = z
   )
   .transform((ids) => [...new Set(ids)]);
 
-export const regionIdSchema = z
-  .string({ error: (issue) => `must be a string, e.g. cn-hangzhou (got ${typeof issue.input})` })
-  .min(1, { error: 'is empty: pass a region id such as cn-hangzhou, or leave it out for all regions', abort: true })
-  .max(64, { error: 'is too long (over 64 characters): pass a region id such as cn-hangzhou', abort: true })
-  .regex(REGION_ID_PATTERN, {
-    error: 'is not a region id: use lower-case words joined by hyphens, e.g. cn-hangzhou (no spaces or line breaks)',
-  });
+export const regionIdSchema = regionId({ optional: true, emptyHint: 'or leave it out for all regions' });
 
 export const tairOpsEventParamsSchema = z.strictObject(
   {

@@ -1,0 +1,137 @@
+/**
+ * A real `cancelkit-server` process (dist/bin.js) is killed with SIGKILL in the middle of a batch; after a
+ * restart on the same SQLite file every target is recorded as done or interrupted — none lost, none
+ * left pending. Then SIGTERM stops the restarted process gracefully.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTCOMES } from '@cancelkit/core';
+import { type FakeCloud, startFakeCloud } from './test-support/fake-cloud.js';
+import { tempDir } from './test-support/harness.js';
+import { writeFakePluginPackage } from './test-support/plugin-package.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
+const TOKEN = 'crash-test-token-0123456789';
+
+interface Spawned {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function spawnServer(configFile: string): Promise<Spawned> {
+  const child = spawn(process.execPath, [BIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CANCELKIT_SERVER_TOKENS: '' } });
+  let out = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"cancelkit-server ready"|"msg":"cancelkit-server ready".*"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve((match[1] ?? match[2]) as string);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    void exited.then(() => reject(new Error(`server exited early:\n${out}`)));
+  });
+  return { child, url, output: () => out, exited };
+}
+
+async function api(url: string, method: string, urlPath: string, body?: unknown) {
+  const response = await fetch(`${url}${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+describe('kill -9 in the middle of a batch', () => {
+  let cloud: FakeCloud;
+  let temp: ReturnType<typeof tempDir>;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build the server first (npx tsc -p tsconfig.build.json).`);
+    cloud = await startFakeCloud();
+    temp = tempDir();
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await cloud?.close();
+    temp?.remove();
+  });
+
+  it('leaves every target recorded as done or interrupted after a restart', { timeout: 40_000 }, async () => {
+    const pkgDir = writeFakePluginPackage(temp.dir);
+    const configFile = path.join(temp.dir, 'server.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        backend: 'cloud',
+        host: '127.0.0.1',
+        port: 0,
+        database: './jobs.db',
+        tokens: [{ name: 'ops', token: TOKEN }],
+        plugins: [pkgDir],
+        endpoints: { '*': cloud.url },
+        logLevel: 'info',
+        limits: { shutdownGraceMs: 5_000 },
+      }),
+    );
+    const ids = Array.from({ length: 12 }, (_, i) => `crash-${i}`);
+    cloud.add('running', ...ids);
+    cloud.delayMs = 120;
+
+    const first = await spawnServer(configFile);
+    children.push(first.child);
+    const created = await api(first.url, 'POST', '/v1/cancellations', {
+      targets: ids.map((id) => ({ plugin: 'crash.jobs.job', params: { ids: [id] } })),
+      concurrency: 2,
+    });
+    expect(created.status).toBe(202);
+    const jobId: string = created.json.id;
+
+    let settledBeforeKill: { target: string; outcome: string }[] = [];
+    for (;;) {
+      const job = (await api(first.url, 'GET', `/v1/cancellations/${jobId}`)).json;
+      settledBeforeKill = job.targets.filter((t: { outcome: string }) => t.outcome !== 'pending');
+      if (settledBeforeKill.length >= 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    const second = await spawnServer(configFile);
+    children.push(second.child);
+    const job = (await api(second.url, 'GET', `/v1/cancellations/${jobId}`)).json;
+    expect(job.status).toBe('interrupted');
+    expect(job.targets).toHaveLength(12);
+    expect(job.summary.pending).toBe(0);
+    for (const t of job.targets) expect([...OUTCOMES, 'interrupted']).toContain(t.outcome);
+    expect(job.summary.interrupted).toBeGreaterThan(0);
+    // What was recorded before the kill is still there, unchanged.
+    for (const before of settledBeforeKill) {
+      expect(job.targets.find((t: { target: string }) => t.target === before.target).outcome).toBe(before.outcome);
+    }
+    // Every target the cloud actually cancelled is either recorded as cancelled or flagged interrupted for inspection.
+    for (const t of job.targets) if (t.outcome === 'interrupted') expect(t.reason).toMatch(/may or may not have reached the cloud/);
+    expect(second.output()).toContain('marked interrupted');
+
+    const list = (await api(second.url, 'GET', '/v1/cancellations?outcome=interrupted')).json;
+    expect(list.jobs.map((j: { id: string }) => j.id)).toContain(jobId);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+  });
+});

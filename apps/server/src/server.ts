@@ -1,0 +1,547 @@
+/**
+ * `buildServer`: the fastify app. It holds no cloud knowledge: plugins arrive as values, everything about
+ * a plugin comes from its manifest and its own `parse`, and every cloud call goes through the core engine.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import {
+  type CancelKitConfig,
+  type CancellablePlugin,
+  type CredentialSource,
+  createCancelKit,
+  createLogger,
+  type InputIssue,
+  invalidInput,
+  type LogLevel,
+  type PlanEntry,
+  SecretRegistry,
+  serializeError,
+  toCancelKitError,
+} from '@cancelkit/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import pino from 'pino';
+import type { z } from 'zod';
+import { BatchRequestSchema, ListQuerySchema, SingleRequestSchema, UNKNOWN_KEY_HINT, undeclaredParams, zodIssues } from './api-schemas.js';
+import { mayUse, type Principal, TokenAuthenticator, type TokenSpec } from './auth.js';
+import { JobRunner } from './jobs.js';
+import { ServerMetrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { type RateLimitSettings, TokenRateLimiter } from './rate-limit.js';
+import { type JobItem, type JobRecord, JobStore, type NewTarget, type TargetRecord, type TargetStatus } from './store.js';
+import { SERVER_VERSION } from './version.js';
+
+export interface ServerLimits {
+  /** Largest accepted request body, bytes (default 256 KiB). */
+  bodyBytes: number;
+  /** Most targets in one request (default 1000). */
+  maxTargets: number;
+  /** Longest a request may take before a 503 (default 30 s). SSE streams are exempt. */
+  requestTimeoutMs: number;
+  /** How long a single-target request waits for its result before answering 202 (default 10 s). */
+  syncWaitMs: number;
+  /** Jobs running at once; more are queued (default 4). */
+  maxConcurrentJobs: number;
+  /** On shutdown, how long running jobs may finish before they are aborted (default 10 s). */
+  shutdownGraceMs: number;
+  /** Per-token request rate (default 10/s, bursts of 60). */
+  rateLimit: RateLimitSettings;
+  /** How long an Idempotency-Key is remembered (default 24 h). */
+  idempotencyTtlMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  bodyBytes: 256 * 1024,
+  maxTargets: 1000,
+  requestTimeoutMs: 30_000,
+  syncWaitMs: 10_000,
+  maxConcurrentJobs: 4,
+  shutdownGraceMs: 10_000,
+  rateLimit: { perSecond: 10, burst: 60 },
+  idempotencyTtlMs: 24 * 60 * 60 * 1000,
+});
+
+export interface ServerLogOptions {
+  /** pino level (default `info`); `silent` for none. */
+  level?: pino.LevelWithSilent;
+  /** Where log lines go (default stdout). */
+  destination?: pino.DestinationStream;
+}
+
+export interface BuildServerOptions {
+  /** The plugins to serve (loaded by the caller: discovery, an explicit list, or in-process objects). */
+  plugins: readonly CancellablePlugin<unknown>[];
+  /** Who may call the API. At least one. */
+  tokens: readonly TokenSpec[];
+  /** SQLite file for jobs and the audit trail (`:memory:` for a throwaway store). */
+  database: string;
+  /** Core configuration: providers (credentials, regions), endpoints, retries, rate limits, timeouts. */
+  cancelkit?: CancelKitConfig;
+  /** Host credential sources (each overrides the plugins' default for its provider). */
+  credentialSources?: readonly CredentialSource<unknown>[];
+  limits?: Partial<Omit<ServerLimits, 'rateLimit'>> & { rateLimit?: Partial<RateLimitSettings> };
+  log?: ServerLogOptions;
+  /** Process metrics (CPU, memory, event loop) on /metrics (default true). */
+  defaultMetrics?: boolean;
+  /** A short description of where cloud calls go, for /readyz (`emulator at http://…`, `cloud`). */
+  backend?: string;
+  /** Clock for timestamps (tests). */
+  now?: () => number;
+}
+
+/** What `/v1/plugins` shows of a plugin. */
+function describePlugin(plugin: CancellablePlugin<unknown>): Record<string, unknown> {
+  return { ...plugin.manifest };
+}
+
+/** Config keys whose values are secrets: registered for redaction in logs. */
+const SECRET_KEY = /secret|password|token|^sk$|credential/i;
+
+function collectSecrets(value: unknown, secrets: SecretRegistry, key = ''): void {
+  if (typeof value === 'string') {
+    if (SECRET_KEY.test(key)) secrets.add(value);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  for (const [k, v] of Object.entries(value)) collectSecrets(v, secrets, k);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function jobView(job: JobRecord): Record<string, unknown> {
+  const self = `/v1/cancellations/${job.id}`;
+  return { ...job, links: { self, events: `${self}/events` } };
+}
+
+function summaryView(job: JobRecord): Record<string, unknown> {
+  const { targets: _targets, items: _items, ...rest } = job;
+  return rest;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.authorization',
+  '*.Authorization',
+  '*.accessKeySecret',
+  '*.secret',
+  '*.sk',
+  '*.token',
+  '*.password',
+  '*.securityToken',
+];
+
+function createServerLogger(options: ServerLogOptions | undefined, secrets: SecretRegistry): pino.Logger {
+  const pinoOptions: pino.LoggerOptions = {
+    level: options?.level ?? 'info',
+    base: { service: 'cancelkit-server' },
+    redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
+    hooks: {
+      // Value-based redaction on top of pino's path-based one: any known secret inside a message or a
+      // plain field is replaced, wherever it turns up.
+      logMethod(args, method) {
+        const cleaned = args.map((arg) => {
+          if (typeof arg === 'string') return secrets.redactString(arg);
+          if (isPlainObject(arg) && Object.getPrototypeOf(arg) === Object.prototype) {
+            const out: Record<string, unknown> = {};
+            for (const [k, v] of Object.entries(arg)) {
+              out[k] = typeof v === 'string' ? secrets.redactString(v) : isPlainObject(v) && Object.getPrototypeOf(v) === Object.prototype ? secrets.redact(v) : v;
+            }
+            return out;
+          }
+          return arg;
+        });
+        method.apply(this, cleaned as Parameters<typeof method>);
+      },
+    },
+  };
+  return options?.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+}
+
+/** Adapts pino to core's Logger, through core's redacting wrapper. */
+function coreLoggerOver(log: pino.Logger, secrets: SecretRegistry) {
+  const level = (log.level === 'silent' ? 'error' : log.level) as LogLevel | 'trace' | 'fatal';
+  const coreLevel: LogLevel = level === 'trace' ? 'debug' : level === 'fatal' ? 'error' : level;
+  const engineLog = log.child({ component: 'engine' });
+  return createLogger({
+    level: coreLevel,
+    secrets,
+    sink: (record) => engineLog[record.level](record.fields, record.message),
+  });
+}
+
+export function buildServer(options: BuildServerOptions): FastifyInstance {
+  const now = options.now ?? Date.now;
+  const limits: ServerLimits = {
+    ...DEFAULT_LIMITS,
+    ...options.limits,
+    rateLimit: { ...DEFAULT_LIMITS.rateLimit, ...options.limits?.rateLimit },
+  };
+  const secrets = new SecretRegistry();
+  collectSecrets(options.cancelkit?.providers, secrets);
+  for (const spec of options.tokens) secrets.add(spec.token);
+  const auth = new TokenAuthenticator(options.tokens);
+  if (auth.size === 0) throw new TypeError('buildServer: at least one token is required (tokens: [{ name, token }]).');
+
+  const log = createServerLogger(options.log, secrets);
+  const store = new JobStore(options.database);
+  const recovered = store.recoverInterrupted(now());
+  for (const jobId of recovered) log.warn({ jobId }, 'job was cut short by the previous process; marked interrupted');
+
+  const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  let kit: ReturnType<typeof createCancelKit>;
+  try {
+    kit = createCancelKit({
+      plugins: [...options.plugins],
+      config: options.cancelkit ?? {},
+      logger: coreLoggerOver(log, secrets),
+      secrets,
+      observers: [metrics.observer()],
+      ...(options.credentialSources ? { credentialSources: options.credentialSources } : {}),
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const plugins = new Map(options.plugins.map((p) => [p.manifest.id, p] as const));
+  const runner = new JobRunner({ kit, store, metrics, logger: log, maxConcurrentJobs: limits.maxConcurrentJobs, now });
+  const rateLimiter = new TokenRateLimiter(limits.rateLimit, now);
+  const openapi = buildOpenApi(kit.manifests(), { version: SERVER_VERSION });
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const streams = new Set<ServerResponse>();
+  const syncWaitMs = Math.max(0, Math.min(limits.syncWaitMs, limits.requestTimeoutMs - 1_000));
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: limits.bodyBytes,
+    handlerTimeout: limits.requestTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+
+  const principalOf = (request: FastifyRequest): Principal => {
+    const principal = principals.get(request);
+    if (!principal) throw new HttpProblem('Unauthenticated', 'No principal on an authenticated route.');
+    return principal;
+  };
+
+  const sendProblem = (reply: FastifyReply, error: unknown, requestId: string) => {
+    const { problem, headers } = toProblem(error, requestId);
+    return reply.status(problem.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  };
+
+  // JSON only: without this, fastify would parse text/plain bodies into strings.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler((error, request, reply) => {
+    const { problem } = toProblem(error, request.id);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: problem.code, status: problem.status }, 'request rejected');
+    return sendProblem(reply, error, request.id);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new HttpProblem('NotFound', `No route ${request.method} ${request.url.split('?')[0]}.`, { hint: 'See GET /openapi.json.' }), request.id),
+  );
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = !runner.stopping && !store.closed;
+    return reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'stopping',
+      plugins: plugins.size,
+      jobsInFlight: runner.inFlight,
+      ...(options.backend ? { backend: options.backend } : {}),
+    });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/openapi.json', async () => openapi);
+
+  app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (request, reply) => {
+        if (runner.stopping) {
+          reply.header('connection', 'close');
+          throw new HttpProblem('Transient', 'The server is shutting down.', { hint: 'Retry against another instance or after the restart.', headers: { 'retry-after': '5' } });
+        }
+        const principal = auth.authenticate(request.headers.authorization);
+        if (!principal) {
+          throw new HttpProblem('Unauthenticated', 'A valid bearer token is required.', {
+            hint: 'Send Authorization: Bearer <token> with a token from the server configuration.',
+            headers: { 'www-authenticate': 'Bearer realm="cancelkit"' },
+          });
+        }
+        principals.set(request, principal);
+        const waitMs = rateLimiter.take(principal.name);
+        if (waitMs > 0) {
+          throw new HttpProblem('Throttled', `Token "${principal.name}" is over its request rate limit.`, {
+            hint: 'Slow down; retry after the Retry-After seconds.',
+            headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+          });
+        }
+      });
+
+      const visibleOrThrow = (principal: Principal, job: JobRecord) => {
+        const hidden = job.plugins.filter((p) => !mayUse(principal, p));
+        if (hidden.length > 0) {
+          throw new HttpProblem('PermissionDenied', `Token "${principal.name}" may not read jobs of ${hidden.join(', ')}.`);
+        }
+      };
+      const loadJob = (principal: Principal, id: string): JobRecord => {
+        const job = store.getJob(id);
+        if (!job) throw new HttpProblem('NotFound', `No cancellation job ${id}.`, { hint: 'List jobs with GET /v1/cancellations.' });
+        visibleOrThrow(principal, job);
+        return job;
+      };
+
+      v1.get('/plugins', async (request) => {
+        const principal = principalOf(request);
+        return { plugins: [...plugins.values()].filter((p) => mayUse(principal, p.manifest.id)).map(describePlugin) };
+      });
+
+      v1.get<{ Params: { id: string } }>('/plugins/:id', async (request) => {
+        const principal = principalOf(request);
+        const plugin = plugins.get(request.params.id);
+        if (!plugin) throw new HttpProblem('NotFound', `No plugin "${request.params.id}" is installed.`, { hint: `Installed: ${[...plugins.keys()].sort().join(', ')}.` });
+        if (!mayUse(principal, plugin.manifest.id)) throw new HttpProblem('PermissionDenied', `Token "${principal.name}" may not use plugin ${plugin.manifest.id}.`);
+        return describePlugin(plugin);
+      });
+
+      v1.post('/cancellations', async (request, reply) => {
+        const principal = principalOf(request);
+        const body = request.body;
+        if (!isPlainObject(body)) {
+          throw invalidInput([{ field: '', message: 'the body must be a JSON object', hint: 'Send {"plugin": "...", "params": {...}} or {"targets": [...]}.' }], 'request');
+        }
+        const batch = 'targets' in body;
+        const parsed = (batch ? BatchRequestSchema : SingleRequestSchema).safeParse(body);
+        if (!parsed.success) throw invalidInput(zodIssues(parsed.error), 'request');
+        const request_ = parsed.data as z.infer<typeof BatchRequestSchema> | z.infer<typeof SingleRequestSchema>;
+        const items: JobItem[] = 'targets' in request_ ? request_.targets : [{ plugin: request_.plugin, params: request_.params }];
+
+        const forbidden = [...new Set(items.map((i) => i.plugin))].filter((id) => plugins.has(id) && !mayUse(principal, id));
+        if (forbidden.length > 0) {
+          throw new HttpProblem('PermissionDenied', `Token "${principal.name}" may not use plugin ${forbidden.join(', ')}.`, {
+            hint: 'Ask for a token that includes it.',
+          });
+        }
+
+        const issues: InputIssue[] = [];
+        const targets: NewTarget[] = [];
+        items.forEach((item, index) => {
+          const prefix = batch ? `targets.${index}.` : '';
+          const plugin = plugins.get(item.plugin);
+          if (!plugin) {
+            issues.push({ field: `${prefix}plugin`, message: `"${item.plugin}" is not installed`, hint: `Installed: ${[...plugins.keys()].sort().join(', ')}.` });
+            return;
+          }
+          const extra = undeclaredParams(plugin.manifest.paramsSchema, item.params);
+          if (extra.length > 0) {
+            for (const key of extra) issues.push({ field: `${prefix}params.${key}`, message: `is not a parameter of ${item.plugin}`, hint: UNKNOWN_KEY_HINT });
+            return;
+          }
+          try {
+            const params = plugin.parse(item.params);
+            for (const target of new Set(plugin.targets(params))) targets.push({ item: index, plugin: item.plugin, target });
+          } catch (thrown) {
+            const error = toCancelKitError(thrown);
+            if (error.code !== 'InvalidInput') throw error;
+            const found = error.issues.length > 0 ? error.issues : [{ field: '', message: error.message }];
+            for (const issue of found) issues.push({ ...issue, field: [`${prefix}params`, issue.field].filter(Boolean).join('.') });
+          }
+        });
+        if (issues.length > 0) throw invalidInput(issues, 'request');
+        if (targets.length > limits.maxTargets) {
+          throw invalidInput(
+            [{ field: batch ? 'targets' : 'params', message: `addresses ${targets.length} targets; the limit is ${limits.maxTargets}`, hint: 'Split it into several requests.' }],
+            'request',
+          );
+        }
+
+        if (request_.dryRun) {
+          // Stop inspecting when the client goes away (request.signal fires once the body is read).
+          const gone = new AbortController();
+          reply.raw.on('close', () => {
+            if (!reply.raw.writableFinished) gone.abort();
+          });
+          return reply.status(200).send(await dryRun(items, targets, batch, gone.signal));
+        }
+
+        const rawKey = request.headers['idempotency-key'];
+        const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
+        if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+          throw invalidInput([{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters', hint: 'Use a UUID.' }], 'request');
+        }
+        const options = {
+          ...(request_.precheck !== undefined ? { precheck: request_.precheck } : {}),
+          ...(request_.wait !== undefined ? { wait: request_.wait } : {}),
+          ...('concurrency' in request_ && request_.concurrency !== undefined ? { concurrency: request_.concurrency } : {}),
+        };
+        const created = store.createJob(
+          { id: randomUUID(), kind: batch ? 'batch' : 'single', requestedBy: principal.name, requestId: request.id, items, options, targets },
+          now(),
+          key === undefined ? undefined : { key, bodyHash: createHash('sha256').update(canonicalJson(body)).digest('hex'), ttlMs: limits.idempotencyTtlMs },
+        );
+        let jobId: string;
+        if (created.kind === 'conflict') {
+          throw new HttpProblem('InvalidInput', `Idempotency-Key "${key}" was already used with a different request body (job ${created.jobId}).`, {
+            status: 422,
+            hint: 'Use a new key for a new request, or resend the original body.',
+          });
+        }
+        if (created.kind === 'replay') {
+          reply.header('idempotent-replayed', 'true');
+          jobId = created.jobId;
+          request.log.info({ jobId, idempotencyKey: key }, 'idempotent replay');
+        } else {
+          jobId = created.job.id;
+          runner.start(created.job);
+          request.log.info({ jobId, requestedBy: principal.name, kind: created.job.kind, targets: targets.length, plugins: created.job.plugins }, 'cancellation accepted');
+        }
+        reply.header('location', `/v1/cancellations/${jobId}`);
+        const preferAsync = /(^|[\s,;])respond-async([\s,;]|$)/i.test(String(request.headers.prefer ?? ''));
+        if (!batch && !preferAsync) {
+          const done = runner.completion(jobId);
+          if (done) await waitAtMost(done, syncWaitMs);
+        } else if (preferAsync) reply.header('preference-applied', 'respond-async');
+        const job = store.getJob(jobId);
+        if (!job) throw new HttpProblem('Unknown', `Job ${jobId} disappeared from the store.`, { status: 500 });
+        const finished = job.status === 'completed' || job.status === 'interrupted';
+        return reply.status(!batch && !preferAsync && finished ? 200 : 202).send(jobView(job));
+      });
+
+      v1.get('/cancellations', async (request) => {
+        const principal = principalOf(request);
+        const parsed = ListQuerySchema.safeParse(request.query ?? {});
+        if (!parsed.success) throw invalidInput(zodIssues(parsed.error), 'query');
+        const q = parsed.data;
+        const page = store.listJobs({
+          limit: q.limit ?? 50,
+          ...(q.plugin !== undefined ? { plugin: q.plugin } : {}),
+          ...(q.outcome !== undefined ? { outcome: q.outcome as TargetStatus } : {}),
+          ...(q.since !== undefined ? { since: Date.parse(q.since) } : {}),
+          ...(q.cursor !== undefined ? { before: q.cursor } : {}),
+          ...(principal.plugins !== undefined ? { visiblePlugins: principal.plugins } : {}),
+        });
+        return { jobs: page.jobs.map(jobView), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
+      });
+
+      v1.get<{ Params: { id: string } }>('/cancellations/:id', async (request) => jobView(loadJob(principalOf(request), request.params.id)));
+
+      v1.get<{ Params: { id: string } }>('/cancellations/:id/events', async (request, reply) => {
+        const job = loadJob(principalOf(request), request.params.id);
+        const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
+        let lastSent = Number.isFinite(lastEventId) && lastEventId > 0 ? lastEventId : 0;
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+          'x-request-id': request.id,
+        });
+        raw.write('retry: 2000\n\n');
+        let heartbeat: NodeJS.Timeout | undefined;
+        let unsubscribe: (() => void) | undefined;
+        let ended = false;
+        const cleanup = () => {
+          if (heartbeat) clearInterval(heartbeat);
+          unsubscribe?.();
+          streams.delete(raw);
+        };
+        const sendResult = (target: TargetRecord) => {
+          if (ended || target.seq === undefined || target.seq <= lastSent) return;
+          lastSent = target.seq;
+          raw.write(`id: ${target.seq}\nevent: result\ndata: ${JSON.stringify(target)}\n\n`);
+        };
+        const finish = (final: JobRecord) => {
+          if (ended) return;
+          ended = true;
+          raw.write(`event: done\ndata: ${JSON.stringify(summaryView(final))}\n\n`);
+          raw.end();
+          cleanup();
+        };
+        // Subscribe before reading the store: both happen in this tick, so no result falls in between.
+        unsubscribe = runner.subscribe(job.id, (event) => (event.type === 'result' ? sendResult(event.target) : finish(event.job)));
+        for (const target of store.settledSince(job.id, lastSent)) sendResult(target);
+        metrics.httpRequests.inc({ method: 'GET', route: '/v1/cancellations/:id/events', status: '200' });
+        // Finished already (or just now, before the runner let go of it): its `done` will not come again.
+        const current = store.getJob(job.id) ?? job;
+        if (!unsubscribe || current.status === 'completed' || current.status === 'interrupted') {
+          finish(current);
+          return;
+        }
+        streams.add(raw);
+        heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+        heartbeat.unref();
+        request.raw.on('close', cleanup);
+        raw.on('close', cleanup);
+      });
+    },
+    { prefix: '/v1' },
+  );
+
+  async function dryRun(items: readonly JobItem[], targets: readonly NewTarget[], batch: boolean, signal: AbortSignal) {
+    const plan: (PlanEntry & { item: number })[] = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        const entries = await kit.plan(item.plugin, item.params, { signal });
+        for (const entry of entries) plan.push({ ...entry, item: index });
+      } catch (thrown) {
+        const error = toCancelKitError(thrown);
+        if (!batch) throw error;
+        for (const t of targets.filter((t) => t.item === index)) {
+          plan.push({ item: index, plugin: t.plugin, target: t.target, action: 'skip', expected: 'failed', error: serializeError(error) });
+        }
+      }
+    }
+    return { dryRun: true, plan };
+  }
+
+  app.addHook('preClose', async () => {
+    await runner.shutdown(limits.shutdownGraceMs);
+    for (const raw of streams) raw.end();
+  });
+  app.addHook('onClose', async () => {
+    await kit.close();
+    store.close();
+    log.info({ jobsRecoveredAtStart: recovered.length }, 'cancelkit-server stopped');
+  });
+
+  return app;
+}
+
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
