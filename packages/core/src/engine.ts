@@ -13,6 +13,7 @@ import type {
   OperationState,
   Outcome,
 } from './contract.js';
+import { createCallContext } from './context.js';
 import type { CredentialSource } from './credentials.js';
 import { CancelKitError, type CancelKitErrorJSON, serializeError, toCancelKitError } from './errors.js';
 import type { Logger, SecretRegistry } from './logger.js';
@@ -142,34 +143,21 @@ export class Engine {
     const { id, service, provider } = plugin.manifest;
     const endpoint = config.endpoints[id] ?? config.endpoints[service] ?? config.endpoints['*'];
     if (endpoint !== undefined) checkEndpoint(endpoint, config.allowInsecureHttp);
-    const overrides = this.#deps.credentialOverrides;
-    const providerConfig = config.providers[provider] ?? {};
-    const ctx: CallContext = {
+    return createCallContext({
       http: this.#deps.http,
-      async credentials<C>(source: CredentialSource<C>): Promise<C> {
-        const chosen = (overrides.find((o) => o.provider === source.provider) as CredentialSource<C> | undefined) ?? source;
-        const request = {
-          providerConfig,
-          env: config.env,
-          homeDir: config.homeDir,
-          ...(config.profile !== undefined ? { profile: config.profile } : {}),
-        };
-        const credentials = await chosen.resolve(request);
-        for (const secret of chosen.secretsOf(credentials)) secrets.add(secret);
-        return credentials;
-      },
       ...(endpoint !== undefined ? { endpoint } : {}),
       allowInsecureHttp: config.allowInsecureHttp,
-      providerConfig,
+      providerConfig: config.providers[provider] ?? {},
+      credentialOverrides: this.#deps.credentialOverrides,
+      ...(config.profile !== undefined ? { profile: config.profile } : {}),
       logger,
+      secrets,
       signal,
       clock,
       timeoutMs: config.timeoutMs,
       env: config.env,
       homeDir: config.homeDir,
-      addSecret: (secret) => secrets.add(secret),
-    };
-    return ctx;
+    });
   }
 
   async #timed<T>(plugin: CancellablePlugin<unknown>, kind: 'inspect' | 'cancel', fn: () => Promise<T>): Promise<T> {

@@ -11,6 +11,7 @@ export * from './rate-limit.js';
 export * from './backoff.js';
 export * from './engine.js';
 export * from './kit.js';
+export * from './context.js';
 export * from './compat.js';
 export * from './loader.js';
 export * from './emulation.js';

@@ -15,6 +15,7 @@ import { type Logger, SecretRegistry, silentLogger } from './logger.js';
 import { TOKENS } from './tokens.js';
 import { createHttpClient, type HttpClient } from './transport.js';
 import { checkCoreRange } from './compat.js';
+import { closeHttpClient } from './context.js';
 
 /** Binds a plugin under the multi-bound plugin token. This is what a plugin package exports. */
 export function createPluginModule(plugin: CancellablePlugin<unknown> | readonly CancellablePlugin<unknown>[]): ContainerModule {
@@ -123,13 +124,6 @@ export function createCancelKit(options: CreateCancelKitOptions = {}): CancelKit
     cancel: (id, input, o) => engine.cancel(id, input, o),
     wait: (id, input, o) => engine.wait(id, input, o),
     run: (items, o) => engine.run(items, o),
-    async close() {
-      if (client) {
-        const got = await client;
-        const agents = got.defaults.options.agent as { http?: { destroy(): void }; https?: { destroy(): void } };
-        agents.http?.destroy();
-        agents.https?.destroy();
-      }
-    },
+    close: () => closeHttpClient(client),
   };
 }

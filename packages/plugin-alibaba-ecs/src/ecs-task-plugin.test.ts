@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import ecsEmulation from './emulation.js';
 import ecsTaskPlugin, { ecsTaskModule } from './index.js';
 import manifest from './manifest.js';
-import { DEMO_KEY, type DirectContext, directContext, kitFor, thrownBy } from './test-support/harness.js';
+import { DEMO_KEY, type DirectContext, directContext, kitFor, thrownBy } from '@cancelkit/alibaba-openapi/testing';
 import { ECS_API_VERSION, ECS_ERROR_CODES } from './wire.js';
 
 const ID = 'alibaba.ecs.task';

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import oosEmulation from './emulation.js';
 import oosExecutionPlugin from './index.js';
 import manifest from './manifest.js';
-import { type DirectContext, directContext, kitFor, thrownBy } from './test-support/harness.js';
+import { type DirectContext, directContext, kitFor, thrownBy } from '@cancelkit/alibaba-openapi/testing';
 import { OOS_API_VERSION, OOS_ERROR_CODES } from './wire.js';
 
 const ID = 'alibaba.oos.execution';

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import ha3Emulation from './emulation.js';
 import ha3FsmTaskPlugin from './index.js';
 import manifest from './manifest.js';
-import { type DirectContext, directContext, kitFor, thrownBy } from './test-support/harness.js';
+import { type DirectContext, directContext, kitFor, thrownBy } from '@cancelkit/alibaba-openapi/testing';
 import { HA3_API_VERSION, HA3_ERROR_CODES } from './wire.js';
 
 const ID = 'alibaba.opensearch.fsm-task';

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import tairEmulation from './emulation.js';
 import tairOpsEventPlugin, { TAIR_IDS_PER_CALL } from './index.js';
 import manifest from './manifest.js';
-import { type DirectContext, directContext, kitFor, thrownBy } from './test-support/harness.js';
+import { type DirectContext, directContext, kitFor, thrownBy } from '@cancelkit/alibaba-openapi/testing';
 import { TAIR_API_VERSION, TAIR_ERROR_CODES } from './wire.js';
 
 const ID = 'alibaba.tair.ops-event';

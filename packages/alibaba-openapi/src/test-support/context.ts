@@ -1,5 +1,5 @@
 /** A real CallContext for tests: core's got transport, a recording logger and a secret registry. */
-import { type CallContext, type CredentialSource, createHttpClient, createLogger, type HttpClient, type LogRecord, SecretRegistry, systemClock } from '@cancelkit/core';
+import { type CallContext, type CredentialSource, createCallContext, createHttpClient, createLogger, type HttpClient, type LogRecord, SecretRegistry } from '@cancelkit/core';
 
 export interface TestContextOptions {
   endpoint?: string;
@@ -10,6 +10,7 @@ export interface TestContextOptions {
   profile?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  credentialOverrides?: readonly CredentialSource<unknown>[];
 }
 
 export interface TestContext {
@@ -18,41 +19,25 @@ export interface TestContext {
   secrets: SecretRegistry;
 }
 
+// One transport for the whole test file: keep-alive sockets are shared like the engine shares them.
 let shared: Promise<HttpClient> | undefined;
 
 export function testContext(options: TestContextOptions = {}): TestContext {
   const records: LogRecord[] = [];
   const secrets = new SecretRegistry();
   const logger = createLogger({ sink: (r) => records.push(r), level: 'debug', secrets });
-  const env = options.env ?? {};
-  const homeDir = options.homeDir ?? '/nonexistent-home-for-tests';
-  const providerConfig = options.providerConfig ?? {};
-  const ctx: CallContext = {
+  const ctx = createCallContext({
+    ...options,
     http: () => {
       shared ??= createHttpClient({ timeoutMs: options.timeoutMs ?? 5_000, env: {} });
       return shared;
     },
-    async credentials<C>(source: CredentialSource<C>): Promise<C> {
-      const credentials = await source.resolve({
-        providerConfig,
-        env,
-        homeDir,
-        ...(options.profile !== undefined ? { profile: options.profile } : {}),
-      });
-      for (const secret of source.secretsOf(credentials)) secrets.add(secret);
-      return credentials;
-    },
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    allowInsecureHttp: options.allowInsecureHttp ?? false,
-    providerConfig,
-    logger,
-    signal: options.signal ?? new AbortController().signal,
-    clock: systemClock,
+    env: options.env ?? {},
+    homeDir: options.homeDir ?? '/nonexistent-home-for-tests',
     timeoutMs: options.timeoutMs ?? 5_000,
-    env,
-    homeDir,
-    addSecret: (secret) => secrets.add(secret),
-  };
+    logger,
+    secrets,
+  });
   return { ctx, records, secrets };
 }
 

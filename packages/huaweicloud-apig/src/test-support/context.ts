@@ -1,14 +1,5 @@
 /** A real CallContext (core's got transport, redacting logger) for tests that call a local server. */
-import {
-  type CallContext,
-  type CredentialSource,
-  createHttpClient,
-  createLogger,
-  type HttpClient,
-  type LogRecord,
-  SecretRegistry,
-  systemClock,
-} from '@cancelkit/core';
+import { type CallContext, createCallContext, createLogger, type LogRecord, SecretRegistry } from '@cancelkit/core';
 
 export interface TestContext {
   readonly ctx: CallContext;
@@ -27,41 +18,13 @@ export function testContext(options: {
 }): TestContext {
   const secrets = new SecretRegistry();
   const logs: LogRecord[] = [];
-  const logger = createLogger({ sink: (r) => logs.push(r), level: 'debug', secrets });
-  let client: Promise<HttpClient> | undefined;
-  const providerConfig = options.providerConfig ?? {};
-  const env = options.env ?? {};
-  const ctx: CallContext = {
-    http: () => {
-      client ??= createHttpClient({ env: {} });
-      return client;
-    },
-    async credentials<C>(source: CredentialSource<C>): Promise<C> {
-      const credentials = await source.resolve({ providerConfig, env, homeDir: '/nonexistent-home' });
-      for (const secret of source.secretsOf(credentials)) secrets.add(secret);
-      return credentials;
-    },
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    allowInsecureHttp: options.allowInsecureHttp ?? false,
-    providerConfig,
-    logger,
-    signal: options.signal ?? new AbortController().signal,
-    clock: systemClock,
-    timeoutMs: options.timeoutMs ?? 5_000,
-    env,
+  const ctx = createCallContext({
+    ...options,
+    env: options.env ?? {},
     homeDir: '/nonexistent-home',
-    addSecret: (s) => secrets.add(s),
-  };
-  return {
-    ctx,
-    logs,
+    timeoutMs: options.timeoutMs ?? 5_000,
+    logger: createLogger({ sink: (r) => logs.push(r), level: 'debug', secrets }),
     secrets,
-    async close() {
-      if (!client) return;
-      const got = await client;
-      const agents = got.defaults.options.agent as { http?: { destroy(): void }; https?: { destroy(): void } };
-      agents.http?.destroy();
-      agents.https?.destroy();
-    },
-  };
+  });
+  return { ctx, logs, secrets, close: () => ctx.close() };
 }
