@@ -3,7 +3,8 @@
  * every target ended well, the one shared code when no target ended well and all failed the same way,
  * and 9 (partial failure) otherwise.
  */
-import { ERROR_TRAITS, type ErrorCode, EXIT_OK, EXIT_PARTIAL_FAILURE } from '@cancelkit/core/plugin';
+import type { ErrorCode } from '@cancelkit/core/plugin';
+import { ERROR_TRAITS, EXIT_OK, EXIT_PARTIAL_FAILURE } from '@cancelkit/core/plugin';
 
 export const EXIT = Object.freeze({
   ok: EXIT_OK,

@@ -5,7 +5,7 @@
 import type { CancelKitError, Outcome, SecretRegistry } from '@cancelkit/core/plugin';
 import type { CliIo, OutputStream } from './io.js';
 import type { ResultRecord, Summary } from './records.js';
-import { createStyle, renderTable, type Style } from './style.js';
+import { createStyle, renderTable, type Style, visibleLength } from './style.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson'];
@@ -100,17 +100,39 @@ export function summaryLine(summary: Summary, style: Style): string {
   return `${summary.total} target${summary.total === 1 ? '' : 's'}: ${parts.join(', ')}${skipped}`;
 }
 
-export function renderResultsTable(records: readonly ResultRecord[], style: Style): string {
+/** `abcdef…uvwxyz`: keeps both ends of long ids (FSM ids carry their meaning at both ends). */
+export function middleEllipsis(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
+}
+
+/**
+ * With `width` (a terminal), long targets are shortened in the middle and details cut to fit the line;
+ * json/ndjson always carry the full values.
+ */
+export function renderResultsTable(records: readonly ResultRecord[], style: Style, width?: number): string {
   const withLine = records.some((r) => r.line !== undefined);
+  const fit = (text: string, max: number) => (width === undefined ? text : middleEllipsis(text, max));
   const header = [...(withLine ? ['LINE'] : []), 'PLUGIN', 'TARGET', 'OUTCOME', 'REQUEST ID', 'DETAIL'];
   const rows = records.map((r) => [
     ...(withLine ? [r.line === undefined ? '' : String(r.line)] : []),
     r.plugin,
-    r.target,
+    fit(r.target, 40),
     outcomeStyle(r.outcome, style)(r.outcome),
     r.requestId ?? style.dim('-'),
     explanation(r),
   ]);
+  if (width !== undefined) {
+    // Cut only the last column (details) so the fixed columns stay aligned.
+    const fixed = header.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((row) => visibleLength(row[i] ?? ''))) + 2);
+    const room = Math.max(20, width - fixed.reduce((a, b) => a + b, 0) - 1);
+    for (const row of rows) {
+      const last = row.length - 1;
+      const detail = row[last] ?? '';
+      if (detail.length > room) row[last] = `${detail.slice(0, room - 1)}…`;
+    }
+  }
   return renderTable(header, rows, style);
 }
 
@@ -132,7 +154,10 @@ export function createResultSink(format: OutputFormat, printer: Printer): Result
     write: (record) => records.push(record),
     end: (summary, notes = []) => {
       if (printer.quiet) return;
-      if (records.length > 0) printer.out(renderResultsTable(records, printer.style));
+      // Batches complete out of order; the table reads best in input order.
+      const ordered = records.map((r, i) => ({ r, i })).sort((a, b) => (a.r.line ?? 0) - (b.r.line ?? 0) || a.i - b.i).map((x) => x.r);
+      const width = printer.io.stdout.isTTY ? (printer.io.stdout.columns ?? 100) : undefined;
+      if (ordered.length > 0) printer.out(renderResultsTable(ordered, printer.style, width));
       for (const note of notes) printer.out(`${note}\n`);
       printer.out(`${summaryLine(summary, printer.style)}\n`);
     },

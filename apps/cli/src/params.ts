@@ -195,9 +195,12 @@ export function normalizeKey(key: string): string {
 
 /** Turns an issue's field into the flag the user typed (`taskId` → `--task-id`). */
 export function flagOfField(field: string, flags: readonly ParamFlag[]): string {
-  const head = field.split('.')[0] ?? field;
+  const [head = field, ...rest] = field.split('.');
   const flag = flags.find((f) => f.name === head);
-  return flag ? `--${flag.flag}${field.slice(head.length)}` : field ? `--${toKebabCase(field)}` : 'params';
+  const name = flag ? `--${flag.flag}` : head ? `--${toKebabCase(head)}` : 'params';
+  // `ids.2` is the third value of --ids, as the user typed it.
+  const index = rest.length === 1 && /^\d+$/.test(rest[0] as string) ? ` (value ${Number(rest[0]) + 1})` : rest.length > 0 ? `.${rest.join('.')}` : '';
+  return `${name}${index}`;
 }
 
 /** Renders a params object as command-line flags (for `--help` examples and the demo). */

@@ -52,7 +52,8 @@ export function recordError(error: Pick<CancelKitErrorJSON, 'code' | 'message' |
 }
 
 export function toRecord(result: TargetResult, line?: number): ResultRecord {
-  const requestId = result.requestId ?? result.error?.requestId ?? null;
+  // The request that decided the outcome: the cancel call, the failing call, or the pre-check's inspect.
+  const requestId = result.requestId ?? result.error?.requestId ?? result.state?.requestId ?? null;
   const record: ResultRecord = {
     plugin: result.plugin,
     target: result.target,

@@ -6,7 +6,8 @@ import { systemClock } from './clock.js';
 import type { CallContext, Clock } from './contract.js';
 import type { CredentialSource } from './credentials.js';
 import { type Logger, SecretRegistry, silentLogger } from './logger.js';
-import { createHttpClient, type HttpClient } from './transport.js';
+import { createHttpClient } from './http-client.js';
+import type { HttpClient } from './transport.js';
 
 export interface CallContextOptions {
   /** The shared transport; by default a got client created on first use (see `close`). */

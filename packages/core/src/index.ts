@@ -7,6 +7,7 @@ export * from './clock.js';
 export * from './schema.js';
 export * from './tokens.js';
 export * from './transport.js';
+export * from './http-client.js';
 export * from './rate-limit.js';
 export * from './backoff.js';
 export * from './engine.js';

@@ -13,7 +13,8 @@ import { type BatchItem, type BatchOptions, type CancelOptions, Engine, type Eng
 import { CancelKitError } from './errors.js';
 import { type Logger, SecretRegistry, silentLogger } from './logger.js';
 import { TOKENS } from './tokens.js';
-import { createHttpClient, type HttpClient } from './transport.js';
+import { createHttpClient } from './http-client.js';
+import type { HttpClient } from './transport.js';
 import { checkCoreRange } from './compat.js';
 import { closeHttpClient } from './context.js';
 

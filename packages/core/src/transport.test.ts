@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkEndpoint, createHttpClient, isLoopbackHost, transportError } from './transport.js';
+import { createHttpClient } from './http-client.js';
+import { checkEndpoint, isLoopbackHost, transportError } from './transport.js';
 import { USER_AGENT } from './version.js';
 
 let server: http.Server;

@@ -1,0 +1,220 @@
+/**
+ * Batches: prepare file entries (load each named plugin once, convert CSV cells, validate params), then
+ * run them through the engine and stream one record per target. `cancel --from` and `demo` share this
+ * code path.
+ *
+ * Interrupts: the first SIGINT/SIGTERM stops starting new targets and lets in-flight ones settle (their
+ * records and journal lines are written); targets never started are reported as failed with a
+ * "not started" error and are not journalled, so a re-run picks them up. A second signal aborts the
+ * in-flight requests too.
+ */
+import type { CancelKit, CancellablePlugin, PluginRegistry } from '@cancelkit/core';
+import { type CancelKitError, isCancelKitError, toCancelKitError } from '@cancelkit/core/plugin';
+import type { BatchEntry } from './batch-input.js';
+import { exitCodeForRecords } from './exit-codes.js';
+import type { CliIo, SignalName } from './io.js';
+import type { Journal } from './journal.js';
+import type { OutputFormat, Printer, ResultSink } from './output.js';
+import { coerceParams, paramFlags } from './params.js';
+import { ProgressBar } from './progress.js';
+import { addToSummary, emptySummary, failedInputRecord, type RecordError, recordError, type ResultRecord, type Summary, toRecord } from './records.js';
+
+export interface PreparedItem {
+  readonly line?: number;
+  readonly plugin: string;
+  readonly params: unknown;
+  readonly targets: readonly string[];
+}
+
+export interface PreparedBatch {
+  readonly plugins: CancellablePlugin<unknown>[];
+  readonly items: PreparedItem[];
+  /** Records for lines that cannot run (bad line, unknown plugin, invalid params), in line order. */
+  readonly rejected: ResultRecord[];
+}
+
+function errorOf(error: CancelKitError): RecordError {
+  return recordError(error.toJSON());
+}
+
+function guessTarget(entry: BatchEntry, plugin: CancellablePlugin<unknown> | undefined): string {
+  const targetParam = plugin?.manifest.targetParam;
+  const value = targetParam ? (entry.params?.[targetParam] ?? entry.cells?.[targetParam]) : undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'number') return String(value);
+  return `line ${entry.line}`;
+}
+
+/** Loads each plugin the entries name (once) and validates every entry without sending anything. */
+export async function prepareBatch(entries: readonly BatchEntry[], registry: PluginRegistry): Promise<PreparedBatch> {
+  const loaded = new Map<string, CancellablePlugin<unknown> | CancelKitError>();
+  for (const id of new Set(entries.filter((e) => !e.problem).map((e) => e.plugin))) {
+    try {
+      loaded.set(id, await registry.load(id));
+    } catch (error) {
+      loaded.set(id, toCancelKitError(error));
+    }
+  }
+  const items: PreparedItem[] = [];
+  const rejected: ResultRecord[] = [];
+  for (const entry of entries) {
+    const found = loaded.get(entry.plugin);
+    const plugin = found && !isCancelKitError(found) ? found : undefined;
+    const reject = (error: RecordError) =>
+      rejected.push(failedInputRecord({ plugin: entry.plugin, target: guessTarget(entry, plugin), line: entry.line, error }));
+    if (entry.problem) {
+      reject({ code: 'InvalidInput', message: entry.problem.message, ...(entry.problem.hint ? { hint: entry.problem.hint } : {}) });
+      continue;
+    }
+    if (!plugin) {
+      reject(errorOf(found as CancelKitError));
+      continue;
+    }
+    let params: unknown = entry.params;
+    if (entry.cells) {
+      const flags = paramFlags(plugin.manifest);
+      const known = new Set(flags.map((f) => f.name));
+      const strays = Object.entries(entry.cells).filter(([name, value]) => !known.has(name) && value !== '');
+      if (strays.length > 0) {
+        reject({
+          code: 'InvalidInput',
+          message: `line ${entry.line}: ${strays.map(([n]) => `"${n}"`).join(', ')} ${strays.length > 1 ? 'are not params' : 'is not a param'} of ${plugin.manifest.id}`,
+          hint: `Its params: ${flags.map((f) => f.flag).join(', ')}. Leave other plugins' columns empty on its rows.`,
+        });
+        continue;
+      }
+      const { params: coerced, issues } = coerceParams(flags, entry.cells);
+      if (issues.length > 0) {
+        reject({ code: 'InvalidInput', message: `line ${entry.line}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}` });
+        continue;
+      }
+      params = coerced;
+    }
+    try {
+      const parsed = plugin.parse(params);
+      items.push({ line: entry.line, plugin: plugin.manifest.id, params, targets: [...new Set(plugin.targets(parsed))] });
+    } catch (error) {
+      const e = toCancelKitError(error);
+      reject({ ...errorOf(e), message: `line ${entry.line}: ${e.message}` });
+    }
+  }
+  return { plugins: [...loaded.values()].filter((p): p is CancellablePlugin<unknown> => !isCancelKitError(p)), items, rejected };
+}
+
+export interface ExecuteBatchOptions {
+  readonly kit: CancelKit;
+  readonly batch: PreparedBatch;
+  readonly sink: ResultSink;
+  readonly format: OutputFormat;
+  /** For progress and notes (stderr). */
+  readonly errPrinter: Printer;
+  readonly io: CliIo;
+  readonly journal?: Journal;
+  readonly concurrency?: number;
+  readonly precheck?: boolean;
+  readonly wait?: boolean;
+  readonly waitTimeoutMs?: number;
+  /** Draw the progress bar (callers pass false for json consumers like the demo's checks). */
+  readonly progress?: boolean;
+}
+
+export interface BatchOutcome {
+  readonly exitCode: number;
+  readonly summary: Summary;
+  readonly records: ResultRecord[];
+  readonly interrupted?: SignalName;
+}
+
+const key = (plugin: string, target: string) => `${plugin}\u0000${target}`;
+
+export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchOutcome> {
+  const { kit, batch, sink, journal, errPrinter } = options;
+  const summary: Summary = emptySummary();
+  const records: ResultRecord[] = [];
+  const emit = (record: ResultRecord, journalIt: boolean) => {
+    if (journalIt && journal) journal.append(record);
+    records.push(record);
+    addToSummary(summary, record.outcome);
+    progress?.update(record.outcome);
+    sink.write(record);
+  };
+
+  // Resume: what the journal already settled is skipped, decided once before anything runs.
+  const settled = new Set<string>();
+  let skipped = 0;
+  const runnable: PreparedItem[] = [];
+  for (const item of batch.items) {
+    const done = journal ? item.targets.filter((t) => journal.isSettled(item.plugin, t)) : [];
+    for (const t of done) settled.add(key(item.plugin, t));
+    skipped += done.length;
+    if (done.length < item.targets.length) runnable.push(item);
+  }
+  const total = batch.rejected.length + runnable.reduce((n, item) => n + item.targets.filter((t) => !settled.has(key(item.plugin, t))).length, 0);
+  const progress =
+    options.progress !== false && ProgressBar.enabled(errPrinter.stderr, errPrinter.quiet)
+      ? new ProgressBar(errPrinter.stderr, errPrinter.style, total, (t) => errPrinter.secrets.redactString(t))
+      : undefined;
+
+  let interrupted: SignalName | undefined;
+  const abort = new AbortController();
+  const unsubscribe = options.io.onSignal((signal) => {
+    if (interrupted === undefined) {
+      interrupted = signal;
+      progress?.stop();
+      errPrinter.err(`\nInterrupted (${signal}): starting no new targets, waiting for those in flight. Press Ctrl-C again to abort them.\n`);
+    } else abort.abort();
+  });
+
+  const started: PreparedItem[] = [];
+  function* feed(): Generator<{ plugin: string; params: unknown }> {
+    for (const item of runnable) {
+      if (interrupted !== undefined) return;
+      started.push(item);
+      yield { plugin: item.plugin, params: item.params };
+    }
+  }
+
+  try {
+    for (const record of batch.rejected) emit(record, true);
+    const results = kit.run(feed(), {
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.precheck !== undefined ? { precheck: options.precheck } : {}),
+      ...(options.wait ? { wait: true } : {}),
+      ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
+      skip: (plugin, target) => settled.has(key(plugin, target)),
+      signal: abort.signal,
+    });
+    for await (const result of results) emit(toRecord(result, started[result.item]?.line), true);
+  } finally {
+    unsubscribe();
+    progress?.stop();
+  }
+
+  const notes: string[] = [];
+  if (interrupted !== undefined) {
+    const notStarted = runnable.slice(started.length);
+    const error: RecordError = {
+      code: 'Transient',
+      message: `Not started: interrupted by ${interrupted} before this target was sent; nothing was changed.`,
+      hint: 'Run the same command again (with --journal, settled targets are skipped).',
+    };
+    let count = 0;
+    for (const item of notStarted) {
+      for (const target of item.targets) {
+        if (settled.has(key(item.plugin, target))) continue;
+        count++;
+        const record = failedInputRecord({ plugin: item.plugin, target, ...(item.line !== undefined ? { line: item.line } : {}), error });
+        // The table shows them as one note instead of a row each; json/ndjson keep one record per target.
+        if (options.format === 'table') {
+          records.push(record);
+          addToSummary(summary, record.outcome);
+        } else emit(record, false);
+      }
+    }
+    if (count > 0) notes.push(`${count} target${count === 1 ? ' was' : 's were'} not started (interrupted); they count as failed.`);
+  }
+  if (journal) summary.skipped = skipped;
+  sink.end(summary, notes);
+  return { exitCode: exitCodeForRecords(records), summary, records, ...(interrupted !== undefined ? { interrupted } : {}) };
+}

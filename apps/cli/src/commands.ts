@@ -1,0 +1,112 @@
+/** The command table: names, one-line summaries, their flags and examples. Help and completion read it. */
+import { GLOBAL_OPTIONS, type GlobalOptionName, type OptionSpec, type OptionSpecs, pickOptions } from './args.js';
+
+export interface CommandInfo {
+  readonly name: string;
+  readonly usage: readonly string[];
+  readonly summary: string;
+  readonly description?: string;
+  readonly options: OptionSpecs;
+  readonly examples: readonly string[];
+  /** Module that implements it, imported only when it runs. */
+  readonly module: 'target' | 'plugins' | 'emulator' | 'demo' | 'completion';
+  readonly hidden?: boolean;
+}
+
+const COMMON: GlobalOptionName[] = ['config', 'profile', 'endpoint', 'allow-insecure-http', 'output', 'params', 'debug', 'quiet', 'color', 'help'];
+
+const EMULATOR_OPTIONS: Record<string, OptionSpec> = {
+  port: { type: 'string', valueName: 'n', description: 'Port to listen on (default 8787; 0 picks a free one).' },
+  host: { type: 'string', valueName: 'address', description: 'Address to listen on (default 127.0.0.1).' },
+  state: { type: 'string', valueName: 'file', description: 'Persist operations in this file across restarts (default: memory only).' },
+  ...pickOptions(['config', 'debug', 'quiet', 'help']),
+};
+
+export const COMMANDS: readonly CommandInfo[] = [
+  {
+    name: 'cancel',
+    usage: ['cancelkit cancel <plugin-id> [--<param> value…] [flags]', 'cancelkit cancel --from <file|-> [flags]'],
+    summary: 'Cancel one operation, or a batch from a file',
+    description:
+      'Pre-checks through inspect first when the plugin can (--no-precheck sends the cancel at once), retries throttling and transient failures, and reports one record per target.',
+    options: pickOptions([...COMMON, 'precheck', 'wait', 'timeout', 'from', 'journal', 'concurrency', 'qps']),
+    examples: [
+      'cancelkit cancel alibaba.ecs.task --region-id cn-hangzhou --task-id t-bp1a2b3c',
+      'cancelkit cancel alibaba.tair.ops-event --ids 11111,22222 --region-id cn-hangzhou',
+      'cancelkit cancel huaweicloud.dds.scheduled-job --region cn-north-4 --job-id 6f1d… --wait --timeout 5m',
+      'cancelkit cancel --from stale.ndjson --journal stale.journal --concurrency 16 --output ndjson',
+      'cat targets.csv | cancelkit cancel --from - --qps 10',
+    ],
+    module: 'target',
+  },
+  {
+    name: 'plan',
+    usage: ['cancelkit plan <plugin-id> [--<param> value…] [flags]'],
+    summary: 'Dry run: what would be cancelled, whether it can be, and why',
+    description: 'Reads state through the plugin’s inspect call and applies the same rules as a real run. Sends no cancel request.',
+    options: pickOptions([...COMMON, 'qps']),
+    examples: ['cancelkit plan alibaba.oos.execution --region-id cn-hangzhou --execution-id exec-0a1b2c', 'cancelkit plan alibaba.tair.ops-event --ids 1,2,3 -o json'],
+    module: 'target',
+  },
+  {
+    name: 'inspect',
+    usage: ['cancelkit inspect <plugin-id> [--<param> value…] [flags]'],
+    summary: 'Show the current state of an operation',
+    options: pickOptions([...COMMON, 'qps']),
+    examples: ['cancelkit inspect alibaba.opensearch.fsm-task --region-id cn-hangzhou --instance-id ha-cn-abc --fsm-id fsm-1@x'],
+    module: 'target',
+  },
+  {
+    name: 'plugins',
+    usage: ['cancelkit plugins list [flags]', 'cancelkit plugins info <plugin-id> [flags]'],
+    summary: 'Installed plugins, their params and docs (reads manifests only)',
+    options: pickOptions(['config', 'output', 'debug', 'quiet', 'color', 'help']),
+    examples: ['cancelkit plugins list', 'cancelkit plugins info alibaba.ecs.task', 'cancelkit plugins list -o json'],
+    module: 'plugins',
+  },
+  {
+    name: 'emulator',
+    usage: ['cancelkit emulator [--port 8787] [--host 127.0.0.1] [--state file]'],
+    summary: 'Run the local emulator of every installed plugin’s cloud service',
+    description:
+      'Verifies request signatures like the clouds do. Credentials default to the demo pair; set CANCELKIT_EMULATOR_* variables to change them. Stops cleanly on Ctrl-C / SIGTERM.',
+    options: EMULATOR_OPTIONS,
+    examples: ['cancelkit emulator', 'cancelkit emulator --port 9000 --state ./emulator-state.json'],
+    module: 'emulator',
+  },
+  {
+    name: 'demo',
+    usage: ['cancelkit demo [flags]'],
+    summary: 'Cancel a handful of seeded operations on an in-process emulator (no account needed)',
+    options: pickOptions(['output', 'concurrency', 'debug', 'quiet', 'color', 'help']),
+    examples: ['cancelkit demo', 'cancelkit demo -o json'],
+    module: 'demo',
+  },
+  {
+    name: 'completion',
+    usage: ['cancelkit completion bash|zsh|fish'],
+    summary: 'Print a shell completion script',
+    options: pickOptions(['help']),
+    examples: [
+      'cancelkit completion bash > /etc/bash_completion.d/cancelkit',
+      'cancelkit completion zsh > ~/.zfunc/_cancelkit   # a directory in your fpath',
+      'cancelkit completion fish > ~/.config/fish/completions/cancelkit.fish',
+    ],
+    module: 'completion',
+  },
+  {
+    name: '__complete',
+    usage: ['cancelkit __complete <words…>'],
+    summary: 'Completion candidates (used by the completion scripts)',
+    options: {},
+    examples: [],
+    module: 'completion',
+    hidden: true,
+  },
+];
+
+export function findCommand(name: string): CommandInfo | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export { GLOBAL_OPTIONS };

@@ -1,0 +1,119 @@
+/**
+ * `cancelkit demo`: starts the emulator in-process on a free loopback port, seeds a handful of
+ * operations across the installed plugins' services (some cancellable, some not, one missing), cancels
+ * them through the same code path as `cancel --from`, prints the results and stops the emulator. It
+ * needs no credentials and no network: the demo key is passed in config, the environment is not read.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { CancelKitConfig } from '@cancelkit/core';
+import type { ServiceEmulation } from '@cancelkit/core/emulation';
+import { CancelKitError } from '@cancelkit/core/plugin';
+import { parseStrict, parsePositiveInteger, stringValue, usageError } from '../args.js';
+import { executeBatch, prepareBatch } from '../batch.js';
+import type { BatchEntry } from '../batch-input.js';
+import type { CommandInfo } from '../commands.js';
+import { DEMO_STEPS, type DemoStep, demoProviders } from '../demo/scenario.js';
+import { EXIT } from '../exit-codes.js';
+import { commandHelp } from '../help.js';
+import { createKit } from '../kit.js';
+import { createResultSink, OUTPUT_FORMATS, resolveFormat } from '../output.js';
+import { openRegistry } from '../registry.js';
+import type { CommandContext } from '../runtime.js';
+
+export async function run(ctx: CommandContext, info: CommandInfo): Promise<number> {
+  const { values, positionals } = parseStrict(ctx.args, info.options, { commandLine: 'cancelkit demo', helpCommand: 'cancelkit demo --help' });
+  if (values.help === true) {
+    ctx.printer.out(commandHelp(info));
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw usageError(`Unexpected argument "${positionals[0]}" for \`cancelkit demo\`.`);
+  const requested = stringValue(values, 'output');
+  if (requested !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(requested)) {
+    throw usageError(`--output "${requested}" is not a format.`, `Use --output ${OUTPUT_FORMATS.join('|')}.`);
+  }
+  const format = resolveFormat(requested, ctx.io.stdout);
+  const concurrencyFlag = stringValue(values, 'concurrency');
+  const concurrency = concurrencyFlag === undefined ? 4 : parsePositiveInteger(concurrencyFlag, '--concurrency');
+
+  // The user's config is ignored on purpose: the demo must run the same on every machine.
+  const registry = await openRegistry({ dir: ctx.io.cwd, content: {} }, ctx.io.cwd);
+  const steps: DemoStep[] = [];
+  const missing = new Set<string>();
+  const emulations = new Map<string, ServiceEmulation>();
+  for (const step of DEMO_STEPS) {
+    const entry = registry.get(step.plugin);
+    if (!entry || entry.problem !== undefined) {
+      missing.add(step.plugin);
+      continue;
+    }
+    if (!emulations.has(step.service)) {
+      const emulation = await entry.loadEmulation();
+      if (!emulation) {
+        missing.add(step.plugin);
+        continue;
+      }
+      emulations.set(step.service, emulation);
+    }
+    steps.push(step);
+  }
+  if (steps.length === 0) {
+    throw new CancelKitError('Unknown', 'The demo found none of its plugins installed.', {
+      hint: `Install the plugin packages (${[...new Set(DEMO_STEPS.map((s) => s.plugin))].join(', ')}) next to the CLI.`,
+    });
+  }
+
+  const { startEmulator, DEMO_CREDENTIALS } = await import('@cancelkit/emulator');
+  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', emulations: [...emulations.values()] });
+  try {
+    const entries: BatchEntry[] = steps.map((step, index) => {
+      const op = step.seed ? emulator.createOperation(step.service, { ...step.seed }) : undefined;
+      return { line: index + 1, plugin: step.plugin, params: step.params(op) };
+    });
+    const human = format === 'table' ? (text: string) => ctx.printer.out(text) : (text: string) => ctx.errPrinter.info(text);
+    human(`cancelkit demo — emulator on ${emulator.url} playing ${[...emulations.keys()].join(', ')}\n`);
+    if (missing.size > 0) human(`(skipping ${[...missing].join(', ')}: not installed)\n`);
+    human(`Seeded ${entries.filter((_, i) => steps[i]?.seed).length} operations; cancelling ${entries.length} targets exactly as \`cancelkit cancel --from\` does:\n`);
+    for (const [i, step] of steps.entries()) human(`  ${String(i + 1).padStart(2)}. ${step.what} → expect ${step.expected}\n`);
+    human('\n');
+
+    const batch = await prepareBatch(entries, registry);
+    const config: CancelKitConfig = {
+      endpoints: { '*': emulator.url },
+      providers: demoProviders(DEMO_CREDENTIALS),
+      // No environment and an empty home: nothing of the user's credentials or profiles is read.
+      env: {},
+      homeDir: path.join(os.tmpdir(), 'cancelkit-demo-no-home'),
+    };
+    const kit = await createKit(ctx, batch.plugins, config);
+    try {
+      const outcome = await executeBatch({
+        kit,
+        batch,
+        sink: createResultSink(format, ctx.printer),
+        format,
+        errPrinter: ctx.errPrinter,
+        io: ctx.io,
+        concurrency,
+      });
+      if (outcome.interrupted) return outcome.interrupted === 'SIGINT' ? EXIT.interrupted : 143;
+      const surprises = outcome.records
+        .map((record) => ({ record, step: record.line === undefined ? undefined : steps[record.line - 1] }))
+        .filter(({ record, step }) => step === undefined || record.outcome !== step.expected);
+      if (surprises.length > 0 || outcome.records.length !== steps.length) {
+        for (const { record, step } of surprises) {
+          ctx.errPrinter.err(
+            `demo: step ${record.line ?? '?'} (${step?.what ?? record.target}) ended ${record.outcome}, expected ${step?.expected ?? 'nothing'}${record.error ? ` — ${record.error.code}: ${record.error.message}` : ''}\n`,
+          );
+        }
+        return EXIT.internal;
+      }
+      ctx.errPrinter.info(`\nThe demo ran as designed: every outcome matched. Try \`cancelkit emulator\` and \`cancelkit --help\` next.\n`);
+      return EXIT.ok;
+    } finally {
+      await kit.close();
+    }
+  } finally {
+    await emulator.stop();
+  }
+}

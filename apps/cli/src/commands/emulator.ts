@@ -1,0 +1,106 @@
+/**
+ * `cancelkit emulator`: one local server that plays every installed plugin's cloud service, with the
+ * demo credentials unless `CANCELKIT_EMULATOR_*` says otherwise. Prints where it listens, the
+ * credentials and an example, and stops cleanly on SIGINT / SIGTERM.
+ */
+import path from 'node:path';
+import type { ServiceEmulation } from '@cancelkit/core/emulation';
+import { CancelKitError } from '@cancelkit/core/plugin';
+import { parseStrict, stringValue, usageError } from '../args.js';
+import type { CommandInfo } from '../commands.js';
+import { loadConfigFile } from '../config.js';
+import { demoEnvironment } from '../demo/scenario.js';
+import { EXIT } from '../exit-codes.js';
+import { commandHelp } from '../help.js';
+import type { SignalName } from '../io.js';
+import { paramsToArgs, shellQuote } from '../params.js';
+import { openRegistry } from '../registry.js';
+import type { CommandContext } from '../runtime.js';
+
+function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw usageError(`--port "${text}" is not a port number.`, 'Use 0–65535 (0 picks a free port), e.g. --port 8787.');
+  return Number(text);
+}
+
+export async function run(ctx: CommandContext, info: CommandInfo): Promise<number> {
+  const { values, positionals } = parseStrict(ctx.args, info.options, { commandLine: 'cancelkit emulator', helpCommand: 'cancelkit emulator --help' });
+  if (values.help === true) {
+    ctx.printer.out(commandHelp(info));
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw usageError(`Unexpected argument "${positionals[0]}" for \`cancelkit emulator\`.`, 'See `cancelkit emulator --help`.');
+  const { startEmulator, emulatorOptionsFromEnv, DEMO_CREDENTIALS, DEFAULT_PORT } = await import('@cancelkit/emulator');
+  const fromEnv = emulatorOptionsFromEnv(ctx.io.env);
+  const portFlag = stringValue(values, 'port');
+  const stateFlag = stringValue(values, 'state');
+  const statePath = stateFlag !== undefined ? path.resolve(ctx.io.cwd, stateFlag) : fromEnv.statePath;
+
+  const loaded = loadConfigFile(stringValue(values, 'config'), ctx.io.cwd);
+  const registry = await openRegistry(loaded, ctx.io.cwd);
+  const emulations = new Map<string, ServiceEmulation>();
+  const examples: string[] = [];
+  for (const entry of registry.list()) {
+    let emulation: ServiceEmulation | undefined;
+    try {
+      emulation = await entry.loadEmulation();
+    } catch (error) {
+      ctx.errPrinter.err(`warning: ${entry.packageName}: its emulation could not be loaded: ${(error as Error).message}\n`);
+      continue;
+    }
+    if (!emulation || emulations.has(emulation.service)) continue;
+    emulations.set(emulation.service, emulation);
+    const example = entry.manifest.examples?.[0];
+    if (example) examples.push(`cancelkit cancel ${entry.manifest.id} ${paramsToArgs(example).map(shellQuote).join(' ')}`);
+  }
+  for (const p of registry.problems()) ctx.errPrinter.err(`warning: ${p.packageName} cannot be used: ${p.problem}\n`);
+  if (emulations.size === 0) {
+    throw new CancelKitError('InvalidInput', 'No installed plugin ships an emulation, so there is nothing to emulate.', {
+      hint: 'Install cancelkit plugin packages (they export ./emulation), or list them under "plugins" in cancelkit.config.json.',
+    });
+  }
+
+  const credentials = fromEnv.credentials;
+  for (const c of credentials ?? []) if (c.secret !== DEMO_CREDENTIALS.accessKeySecret) ctx.secrets.add(c.secret);
+  const emulator = await startEmulator({
+    ...fromEnv,
+    port: portFlag !== undefined ? parsePort(portFlag) : (fromEnv.port ?? DEFAULT_PORT),
+    ...(stringValue(values, 'host') !== undefined ? { host: stringValue(values, 'host') as string } : {}),
+    ...(statePath !== undefined ? { statePath } : {}),
+    emulations: [...emulations.values()],
+    ...(ctx.debug ? { log: (line: string) => ctx.errPrinter.err(`${line}\n`) } : {}),
+  });
+
+  const key = credentials?.[0];
+  const isDemoKey = !key || (key.accessKeyId === DEMO_CREDENTIALS.accessKeyId && key.secret === DEMO_CREDENTIALS.accessKeySecret);
+  const lines = [
+    `cancelkit emulator listening on ${emulator.url}`,
+    `services: ${emulator.services.join(', ')}`,
+    statePath ? `state: ${statePath}` : 'state: in memory (use --state FILE to keep it)',
+    '',
+    isDemoKey ? 'credentials (the public demo key; it opens nothing but this emulator):' : 'credentials (from CANCELKIT_EMULATOR_*):',
+    `  access key id      ${key?.accessKeyId ?? DEMO_CREDENTIALS.accessKeyId}`,
+    `  access key secret  ${isDemoKey ? DEMO_CREDENTIALS.accessKeySecret : '(as set in CANCELKIT_EMULATOR_ACCESS_KEY_SECRET)'}`,
+    `  project id         ${key?.projectId ?? DEMO_CREDENTIALS.projectId}`,
+    '',
+    'try it:',
+    `  curl -s -X POST ${emulator.url}/_emulator/operations -H 'content-type: application/json' -d '{"service":"${emulator.services[0]}"}'`,
+  ];
+  if (isDemoKey) {
+    lines.push(
+      ...Object.entries(demoEnvironment(DEMO_CREDENTIALS)).map(([name, value]) => `  export ${name}=${value}`),
+    );
+  }
+  if (examples[0]) lines.push(`  ${examples[0]} --endpoint ${emulator.url}`);
+  lines.push('', 'Ctrl-C stops it.', '');
+  ctx.printer.out(lines.join('\n'));
+
+  const signal = await new Promise<SignalName>((resolve) => {
+    const off = ctx.io.onSignal((s) => {
+      off();
+      resolve(s);
+    });
+  });
+  await emulator.stop();
+  ctx.errPrinter.info(`emulator stopped (${signal}).\n`);
+  return EXIT.ok;
+}

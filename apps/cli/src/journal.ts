@@ -1,0 +1,94 @@
+/**
+ * The batch journal: one NDJSON line per final result, appended and fsync'd before the next record is
+ * reported, so a crash (even SIGKILL) loses at most the line being written. Re-running the same command
+ * with the same journal skips every target whose last journalled outcome is settled (anything but
+ * `failed`). A torn last line is ignored and the file is repaired before appending.
+ */
+import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { Outcome } from '@cancelkit/core/plugin';
+import { CancelKitError, OUTCOMES } from '@cancelkit/core/plugin';
+import type { ResultRecord } from './records.js';
+
+const key = (plugin: string, target: string) => `${plugin}\u0000${target}`;
+
+export interface JournalEntry {
+  plugin: string;
+  target: string;
+  outcome: Outcome;
+}
+
+/** Reads journal text: the last outcome per target. Unparsable lines (a torn write) are skipped. */
+export function readJournalText(text: string): Map<string, JournalEntry> {
+  const entries = new Map<string, JournalEntry>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const e = value as Partial<JournalEntry>;
+    if (typeof e?.plugin !== 'string' || typeof e.target !== 'string' || !(OUTCOMES as readonly unknown[]).includes(e.outcome)) continue;
+    entries.set(key(e.plugin, e.target), { plugin: e.plugin, target: e.target, outcome: e.outcome as Outcome });
+  }
+  return entries;
+}
+
+export class Journal {
+  readonly #fd: number;
+  readonly #entries: Map<string, JournalEntry>;
+  #closed = false;
+
+  private constructor(
+    readonly file: string,
+    fd: number,
+    entries: Map<string, JournalEntry>,
+  ) {
+    this.#fd = fd;
+    this.#entries = entries;
+  }
+
+  static open(file: string): Journal {
+    let fd: number;
+    try {
+      fd = openSync(file, 'a+');
+    } catch (error) {
+      throw new CancelKitError('InvalidInput', `Cannot open journal ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+        hint: 'Check the --journal path and that its directory exists and is writable.',
+      });
+    }
+    const text = readFileSync(file, 'utf8');
+    const journal = new Journal(file, fd, readJournalText(text));
+    if (text.length > 0 && !text.endsWith('\n')) {
+      // A torn last line (crash mid-write): end it so the next record starts on a line of its own.
+      writeSync(fd, '\n');
+      fdatasyncSync(fd);
+    }
+    return journal;
+  }
+
+  /** True when the journal already holds a settled outcome for this target. */
+  isSettled(plugin: string, target: string): boolean {
+    const entry = this.#entries.get(key(plugin, target));
+    return entry !== undefined && entry.outcome !== 'failed';
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Appends one record and syncs it to disk before returning. */
+  append(record: ResultRecord): void {
+    if (this.#closed) throw new Error('journal is closed');
+    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
+    fdatasyncSync(this.#fd);
+    this.#entries.set(key(record.plugin, record.target), { plugin: record.plugin, target: record.target, outcome: record.outcome });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.#fd);
+  }
+}
