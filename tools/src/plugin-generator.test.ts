@@ -76,11 +76,14 @@ describe('nx g @cancelkit/tools:plugin', () => {
       name: '@cancelkit/plugin-acme-jobs',
       type: 'module',
       keywords: ['cancelkit-plugin', 'cancelkit', 'acme'],
-      cancelkit: { manifest: './dist/manifest.js', plugin: './dist/index.js', emulation: './dist/emulation.js' },
+      cancelkit: { manifest: './dist/manifest.json', plugin: './dist/index.js', emulation: './dist/emulation.js' },
       peerDependencies: { '@cancelkit/core': '^0.1.0' },
       files: ['dist', '!dist/**/*.test.*', '!dist/**/*.tsbuildinfo', 'README.md', 'LICENSE'],
     });
-    expect(Object.keys(pkg.exports)).toEqual(['.', './manifest', './emulation', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './manifest', './manifest.json', './emulation', './package.json']);
+    // The build emits dist/manifest.json with the workspace's script, so hosts never import zod to list it.
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && node ../../tools/scripts/emit-manifest.mjs');
+    expect(pkg.nx.targets.build.inputs).toContain('{workspaceRoot}/tools/scripts/emit-manifest.mjs');
     expect(pkg.scripts.test).toContain('--outputFile.json=../../reports/vitest/plugin-acme-jobs.json');
     expect(tree.read('packages/plugin-acme-jobs/tsconfig.json', 'utf-8')).toContain('"extends": "../../tsconfig.base.json"');
     expect(tree.read('.changeset/plugin-acme-jobs.md', 'utf-8')).toBe(
@@ -143,6 +146,9 @@ describe('a generated plugin on its first run', () => {
     mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
     scratch = mkdtempSync(path.join(ROOT, 'tmp', 'generated-plugin-'));
     copyFileSync(path.join(ROOT, 'tsconfig.base.json'), path.join(scratch, 'tsconfig.base.json'));
+    // The build script runs <workspace>/tools/scripts/emit-manifest.mjs; the scratch root stands in for it.
+    mkdirSync(path.join(scratch, 'tools', 'scripts'), { recursive: true });
+    copyFileSync(path.join(ROOT, 'tools', 'scripts', 'emit-manifest.mjs'), path.join(scratch, 'tools', 'scripts', 'emit-manifest.mjs'));
     // The workspace's lint rules, without its git ignore list (which hides /tmp).
     const biome = JSON.parse(readFileSync(path.join(ROOT, 'biome.json'), 'utf8'));
     biome.$schema = undefined;
@@ -164,8 +170,10 @@ describe('a generated plugin on its first run', () => {
   });
 
   it('builds, type-checks, lints and passes the conformance kit unchanged', () => {
-    const build = run(path.join(BIN, 'tsc'), ['-p', 'tsconfig.build.json'], pkgDir);
-    expect(build.output.trim(), 'tsc build').toBe('');
+    // Its own build script as npm would run it (the workspace's node_modules/.bin first on PATH), minus npm.
+    const script = (JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { scripts: { build: string } }).scripts.build;
+    const build = spawnSync('sh', ['-c', script], { cwd: pkgDir, encoding: 'utf8', env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}` } });
+    expect(`${build.stdout}${build.stderr}`.trim(), 'build').toBe('');
     expect(build.status).toBe(0);
     const typecheck = run(path.join(BIN, 'tsc'), ['-p', 'tsconfig.json', '--noEmit'], pkgDir);
     expect(typecheck.status, typecheck.output).toBe(0);
@@ -181,10 +189,11 @@ describe('a generated plugin on its first run', () => {
     expect(report.numPassedTests).toBe(14);
   }, 60_000);
 
-  it('emits a manifest that passes checkManifest', async () => {
+  it('emits a manifest that passes checkManifest, and the same manifest as dist/manifest.json', async () => {
     const { default: manifest } = await import(pathToFileURL(path.join(pkgDir, 'dist', 'manifest.js')).href);
     const { default: plugin } = await import(pathToFileURL(path.join(pkgDir, 'dist', 'index.js')).href);
     expect(manifest.id).toBe('globex.batch-jobs.export-run');
     expect(checkManifest(manifest, { plugin })).toEqual([]);
+    expect(JSON.parse(readFileSync(path.join(pkgDir, 'dist', 'manifest.json'), 'utf8'))).toStrictEqual(plugin.manifest);
   });
 });

@@ -2,6 +2,7 @@
  * `buildServer`: the fastify app. It holds no cloud knowledge: plugins arrive as values, everything about
  * a plugin comes from its manifest and its own `parse`, and every cloud call goes through the core engine.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
@@ -231,6 +232,17 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     bodyLimit: limits.bodyBytes,
     handlerTimeout: limits.requestTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
+    // Node checks request and header deadlines only every `connectionsCheckingInterval` (30 s by
+    // default), so a slow-loris client could hold a socket far past requestTimeoutMs: check every second.
+    serverFactory: (handler) =>
+      createHttpServer(
+        {
+          connectionsCheckingInterval: 1_000,
+          requestTimeout: limits.requestTimeoutMs,
+          headersTimeout: Math.min(limits.requestTimeoutMs, 10_000),
+        },
+        handler,
+      ),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     genReqId: () => randomUUID(),

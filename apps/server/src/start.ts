@@ -11,6 +11,7 @@ import {
   type CancelKitConfig,
   type CancellablePlugin,
   discoverPlugins,
+  emulatorClientSettings,
   type PluginManifest,
   type ServiceEmulation,
   toCancelKitError,
@@ -45,14 +46,6 @@ export interface StartOptions {
 }
 
 const serverPackageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Credentials the emulator accepts, in the provider config keys the provider packages read. */
-function emulatorProviders(demo: { accessKeyId: string; accessKeySecret: string; projectId: string }): Record<string, Record<string, unknown>> {
-  return {
-    alibaba: { accessKeyId: demo.accessKeyId, accessKeySecret: demo.accessKeySecret },
-    huaweicloud: { ak: demo.accessKeyId, sk: demo.accessKeySecret, projectId: demo.projectId },
-  };
-}
 
 async function loadPlugins(config: ResolvedServerConfig, print: (line: string) => void) {
   const registry = await discoverPlugins({
@@ -129,12 +122,14 @@ export async function startServer(config: ResolvedServerConfig, options: StartOp
   let cancelkit: CancelKitConfig = config.cancelkit;
   if (config.backend === 'emulator') {
     const { startEmulator, DEMO_CREDENTIALS } = await import('@cancelkit/emulator');
-    emulator = await startEmulator({ port: 0, host: '127.0.0.1', emulations });
+    const credential = { accessKeyId: DEMO_CREDENTIALS.accessKeyId, secret: DEMO_CREDENTIALS.accessKeySecret, projectId: DEMO_CREDENTIALS.projectId };
+    emulator = await startEmulator({ port: 0, host: '127.0.0.1', credentials: [credential], emulations });
     const { providers: _providers, endpoints: _endpoints, profile: _profile, ...rest } = config.cancelkit;
     // The emulator backend never reaches a real cloud: endpoints, keys and the environment are its own.
     cancelkit = {
       ...rest,
-      providers: emulatorProviders(DEMO_CREDENTIALS),
+      // Each provider's emulation protocol says how its clients use the emulator's key.
+      providers: emulatorClientSettings(emulations, credential).providers,
       endpoints: { '*': emulator.url },
       env: {},
       homeDir: path.join(tmpdir(), 'cancelkit-server-emulator-home'),

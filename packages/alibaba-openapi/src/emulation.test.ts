@@ -1,8 +1,9 @@
 import type { AuthContext, EmulatorRequest } from '@cancelkit/core/emulation';
 import { describe, expect, it } from 'vitest';
 import { isoSeconds, signAcs3 } from './acs3.js';
+import { alibabaCredentialSource } from './credentials.js';
 import { buildPath, percentEncode } from './encoding.js';
-import { AlibabaEmulatedError, alibabaRoaProtocol, alibabaRpcProtocol } from './emulation.js';
+import { AlibabaEmulatedError, alibabaClientSettings, alibabaRoaProtocol, alibabaRpcProtocol } from './emulation.js';
 import { signRoaV1Request, signRpcV1Params } from './v1.js';
 
 const KEY = { accessKeyId: 'cancelkit-demo-ak', accessKeySecret: 'cancelkit-demo-sk' };
@@ -155,5 +156,33 @@ describe('alibabaRoaProtocol', () => {
     const verdict = alibabaRoaProtocol.authenticate(request({ method: 'GET', rawPath: path, headers }), auth());
     if (verdict.ok) throw new Error('stale request accepted');
     expect(verdict.error).toMatchObject({ status: 400, code: 'InvalidTimeStamp.Expired' });
+  });
+});
+
+describe('clientSettings', () => {
+  const NO_HOME = '/nonexistent-cancelkit-test-home';
+  const key = { accessKeyId: KEY.accessKeyId, secret: KEY.accessKeySecret };
+
+  it('both protocols give the same settings, in the config keys and variables the credential source reads', async () => {
+    const settings = alibabaRpcProtocol.clientSettings?.(key);
+    expect(settings).toEqual(alibabaRoaProtocol.clientSettings?.(key));
+    expect(settings).toEqual({
+      providers: { alibaba: { accessKeyId: KEY.accessKeyId, accessKeySecret: KEY.accessKeySecret } },
+      env: { ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret },
+    });
+    const fromConfig = await alibabaCredentialSource.resolve({ providerConfig: settings?.providers.alibaba ?? {}, env: {}, homeDir: NO_HOME });
+    expect(fromConfig).toMatchObject({ accessKeyId: KEY.accessKeyId, accessKeySecret: KEY.accessKeySecret });
+    const fromEnv = await alibabaCredentialSource.resolve({ providerConfig: {}, env: settings?.env ?? {}, homeDir: NO_HOME });
+    expect(fromEnv).toMatchObject({ accessKeyId: KEY.accessKeyId, accessKeySecret: KEY.accessKeySecret, source: 'environment' });
+  });
+
+  it('carries the security token of a temporary key both ways', async () => {
+    const settings = alibabaClientSettings({ ...key, securityToken: 'sts-token-1' });
+    for (const request of [
+      { providerConfig: settings.providers.alibaba ?? {}, env: {} },
+      { providerConfig: {}, env: settings.env },
+    ]) {
+      expect(await alibabaCredentialSource.resolve({ ...request, homeDir: NO_HOME })).toMatchObject({ securityToken: 'sts-token-1' });
+    }
   });
 });

@@ -12,6 +12,8 @@ import {
   type AuthVerdict,
   EmulatedError,
   type EmulationProtocol,
+  type EmulatorClientSettings,
+  type EmulatorCredential,
   type EmulatorRequest,
   type EmulatorResponse,
   type IdentifiedCall,
@@ -96,6 +98,26 @@ const apiNotFound = () => new EmulatedError(404, 'InvalidAction.NotFound', 'Spec
 const throttled = () => new AlibabaEmulatedError(400, 'Throttling.User', 'Request was denied due to user flow control.');
 const serverError = () => new EmulatedError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
 
+/**
+ * How an Alibaba Cloud client uses an emulator key: `providers.alibaba` as this package's credential
+ * source reads it, and the variables the official SDKs and aliyun CLI read. The names are repeated here
+ * rather than imported so this module stays cheap to load; the unit test resolves both forms through
+ * `alibabaCredentialSource`, so they cannot drift apart.
+ */
+export function alibabaClientSettings(credential: EmulatorCredential): EmulatorClientSettings {
+  const token = credential.securityToken;
+  return {
+    providers: {
+      alibaba: { accessKeyId: credential.accessKeyId, accessKeySecret: credential.secret, ...(token !== undefined ? { securityToken: token } : {}) },
+    },
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: credential.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: credential.secret,
+      ...(token !== undefined ? { ALIBABA_CLOUD_SECURITY_TOKEN: token } : {}),
+    },
+  };
+}
+
 export const alibabaRpcProtocol: EmulationProtocol = Object.freeze({
   name: 'alibaba-rpc',
   provider: 'alibaba',
@@ -146,6 +168,7 @@ export const alibabaRpcProtocol: EmulationProtocol = Object.freeze({
   serverError,
   newRequestId,
   responseHeaders,
+  clientSettings: alibabaClientSettings,
 });
 
 export const alibabaRoaProtocol: EmulationProtocol = Object.freeze({
@@ -189,4 +212,5 @@ export const alibabaRoaProtocol: EmulationProtocol = Object.freeze({
   serverError,
   newRequestId,
   responseHeaders,
+  clientSettings: alibabaClientSettings,
 });

@@ -8,8 +8,9 @@
  * - The emulator composes them: routing, the admin API, faults, the request log and state live there,
  *   and nothing about any service.
  *
- * Types only (plus one small error class): importing this costs nothing.
+ * Types plus one small error class and a few tiny helpers: importing this costs nothing.
  */
+import type { Outcome } from './contract.js';
 
 /** A request as the emulator received it. */
 export interface EmulatorRequest {
@@ -86,6 +87,18 @@ export type AuthVerdict =
   | { readonly ok: true; readonly accessKeyId: string; readonly scheme: string }
   | { readonly ok: false; readonly scheme: string; readonly error: EmulatedError };
 
+/**
+ * How a client of one provider is configured to use an emulator key: the `config.providers` entry the
+ * provider package's credential source reads, and the same key as the provider's standard environment
+ * variables (what its official SDKs and CLI read). Hosts print or pass these; they never spell them out.
+ */
+export interface EmulatorClientSettings {
+  /** `config.providers` entries, keyed by provider (`alibaba`, `huaweicloud`, …). */
+  providers: Record<string, Record<string, unknown>>;
+  /** Environment variable name → value. */
+  env: Record<string, string>;
+}
+
 /** Provider-level knowledge: reading, authenticating and answering requests the way one cloud does. */
 export interface EmulationProtocol {
   /** `alibaba-rpc`, `alibaba-roa`, `huaweicloud-apig`, … */
@@ -111,6 +124,11 @@ export interface EmulationProtocol {
   newRequestId(): string;
   /** Headers every response carries (e.g. `x-acs-request-id`). */
   responseHeaders(requestId: string): Readonly<Record<string, string>>;
+  /**
+   * How a client of this provider is configured to use `credential` against the emulator (config and
+   * environment). Optional for third-party protocols; hosts that find none cannot configure that provider.
+   */
+  clientSettings?(credential: EmulatorCredential): EmulatorClientSettings;
 }
 
 /** An operation held in emulator state. Plain JSON so it can be listed and persisted. */
@@ -174,6 +192,23 @@ export interface CreateOperationContext {
   readonly store: EmulationStore;
 }
 
+/**
+ * One step of `cancelkit demo`, carried by the emulation that can play it: seed an operation, cancel it
+ * through the plugin, expect one outcome. Demo data only; hosts run every scenario they discover.
+ */
+export interface DemoScenario {
+  /** Human description for the demo's table, e.g. `ECS image import, still processing`. */
+  readonly title: string;
+  /** The plugin id that cancels it (a plugin of this emulation's service). */
+  readonly plugin: string;
+  /** Admin fields to seed (as in `POST /_emulator/operations`); absent = nothing is seeded (the not-found case). */
+  readonly seed?: Readonly<Record<string, unknown>>;
+  /** The plugin's params addressing the seeded operation (`undefined` when nothing was seeded). */
+  params(op: EmulatedOperation | undefined): Record<string, unknown>;
+  /** The outcome cancelling it must give. */
+  readonly expected: Outcome;
+}
+
 export interface ServiceEmulation {
   readonly $$type: 'cancelkit.emulation';
   /** Matches the admin API's `service` field: `alibaba.ecs`, `huaweicloud.dds`, … */
@@ -187,6 +222,8 @@ export interface ServiceEmulation {
   createOperation(fields: Readonly<Record<string, unknown>>, context: CreateOperationContext): EmulatedOperation;
   /** One line per field for the admin API's help. */
   readonly fields: Readonly<Record<string, string>>;
+  /** Scenarios `cancelkit demo` runs for this service (optional; 1–3 covering distinct outcomes is plenty). */
+  readonly demo?: readonly DemoScenario[];
 }
 
 export function defineEmulation(definition: Omit<ServiceEmulation, '$$type'>): ServiceEmulation {
@@ -200,4 +237,24 @@ export function isServiceEmulation(value: unknown): value is ServiceEmulation {
     (value as { $$type?: unknown }).$$type === 'cancelkit.emulation' &&
     typeof (value as { service?: unknown }).service === 'string'
   );
+}
+
+/**
+ * The client settings of every distinct protocol the emulations use, merged: how a host configures
+ * clients of all these providers to use `credential` against the emulator. Protocols without
+ * `clientSettings` contribute nothing. Protocols of one provider (Alibaba RPC and ROA) describe the same
+ * client, so the first value given for a config key or variable is kept.
+ */
+export function emulatorClientSettings(emulations: readonly ServiceEmulation[], credential: EmulatorCredential): EmulatorClientSettings {
+  const settings: EmulatorClientSettings = { providers: {}, env: {} };
+  const seen = new Set<EmulationProtocol>();
+  for (const { protocol } of emulations) {
+    if (seen.has(protocol)) continue;
+    seen.add(protocol);
+    const own = protocol.clientSettings?.(credential);
+    if (!own) continue;
+    for (const [provider, entry] of Object.entries(own.providers)) settings.providers[provider] = { ...entry, ...settings.providers[provider] };
+    for (const [name, value] of Object.entries(own.env)) if (!Object.hasOwn(settings.env, name)) settings.env[name] = value;
+  }
+  return settings;
 }

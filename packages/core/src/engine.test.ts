@@ -143,6 +143,22 @@ describe('engine: ambiguous failures are reconciled through inspect', () => {
     expect(cloud.cancelCalls).toHaveLength(2);
   });
 
+  it('reports cancelled when an ambiguous attempt is applied late and the retry is refused', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.cancelFaults = [{ code: 'Transient', ambiguous: true }];
+    // The cloud applies the first (timed-out) attempt only after the engine's reconciliation looked.
+    let looks = 0;
+    cloud.afterInspect = () => {
+      if (++looks === 2) cloud.ops.set('a', { status: 'cancelled' });
+    };
+    const { kit } = kitFor(cloud);
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] });
+    // The retry answered already-finished; the engine asked the cloud again instead of believing it.
+    expect(cloud.cancelCalls).toHaveLength(2);
+    expect(r?.outcome).toBe('cancelled');
+  });
+
   it('refines a NotCancellable answer into already-finished when inspect says so', async () => {
     const cloud = new FakeCloud();
     cloud.add('a', 'done');

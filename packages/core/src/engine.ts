@@ -313,17 +313,25 @@ export class Engine {
               attempts++;
             },
           });
+          const reported = new Map<string, CancelOutcome>();
           for (const outcome of outcomes) {
             if (!subset.includes(outcome.target)) {
               this.#deps.logger.warn('plugin reported an outcome for a target it was not asked about', { plugin: pluginId, target: outcome.target });
               continue;
             }
-            if (settled.has(outcome.target)) {
+            if (reported.has(outcome.target) || settled.has(outcome.target)) {
               this.#deps.logger.warn('plugin reported two outcomes for one target; keeping the first', { plugin: pluginId, target: outcome.target });
               continue;
             }
-            const { target, outcome: kind, ...rest } = outcome;
-            settle(target, kind, rest);
+            reported.set(outcome.target, outcome);
+          }
+          // After an ambiguous attempt, a refusal now may just mean the earlier attempt was applied late:
+          // ask the cloud before reporting anything but `cancelled`.
+          const doubtful = hadAmbiguous && canInspect ? [...reported.values()].filter((o) => o.outcome !== 'cancelled').map((o) => o.target) : [];
+          const confirmed = doubtful.length > 0 ? await this.#cancelledNow(plugin, params, doubtful, signal) : new Set<string>();
+          for (const { target, outcome: kind, ...rest } of reported.values()) {
+            if (confirmed.has(target)) settle(target, 'cancelled', { reason: 'Confirmed through inspect: an earlier ambiguous attempt was applied.' });
+            else settle(target, kind, rest);
           }
           const missing = subset.filter((t) => !settled.has(t));
           if (missing.length > 0) {
@@ -332,7 +340,7 @@ export class Engine {
           remaining = [];
         } catch (thrown) {
           const error = toCancelKitError(thrown);
-          if (!signal.aborted && canInspect && (error.ambiguous || error.code === 'NotCancellable' || error.code === 'NotFound')) {
+          if (!signal.aborted && canInspect && (error.ambiguous || hadAmbiguous || error.code === 'NotCancellable' || error.code === 'NotFound')) {
             // Ask the cloud what actually happened instead of guessing.
             hadAmbiguous ||= error.ambiguous;
             const reconciled = await this.#reconcile(plugin, params, subset, signal, error);
@@ -400,6 +408,17 @@ export class Engine {
     if (error.code === 'NotFound') for (const t of targets) settle(t, 'not-found', extra);
     else if (error.code === 'NotCancellable') for (const t of targets) settle(t, 'not-cancellable', extra);
     else failAll(error, targets);
+  }
+
+  /** The targets `inspect` now shows cancelled (none if inspect fails: the plugin's word then stands). */
+  async #cancelledNow(plugin: CancellablePlugin<unknown>, params: unknown, targets: readonly string[], signal: AbortSignal): Promise<Set<string>> {
+    try {
+      const states = await this.#inspectParsed(plugin, params, signal);
+      return new Set(states.filter((s) => s.cancelled && targets.includes(s.target)).map((s) => s.target));
+    } catch (thrown) {
+      this.#deps.logger.warn('confirming outcomes through inspect failed', { plugin: plugin.manifest.id, code: toCancelKitError(thrown).code });
+      return new Set();
+    }
   }
 
   async #reconcile(

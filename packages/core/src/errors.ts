@@ -198,8 +198,26 @@ export class UnknownError extends CancelKitError {
   }
 }
 
+/**
+ * Makes untrusted text safe to echo in a message: control and format characters escaped (no forged log
+ * lines), lone surrogates replaced, and the length capped (a 200 KB parameter name must not become a
+ * 200 KB error).
+ */
+export function printable(text: string, max = 120): string {
+  const escaped = text
+    .replace(/[\uD800-\uDFFF]/gu, '\uFFFD')
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  return escaped.length > max ? `${escaped.slice(0, max)}… (${escaped.length - max} more characters)` : escaped;
+}
+
 /** Builds an InvalidInput naming every problem: `taskId: is required (pass --task-id t-…)`. */
 export function invalidInput(issues: readonly InputIssue[], subject = 'input'): InvalidInput {
-  const lines = issues.map((i) => `${i.field || subject}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
-  return new InvalidInput(`Invalid ${subject}: ${lines.join('; ')}`, { issues });
+  const safe = issues.slice(0, 50).map((i) => ({
+    field: printable(i.field, 80),
+    message: printable(i.message, 300),
+    ...(i.hint !== undefined ? { hint: printable(i.hint, 300) } : {}),
+  }));
+  const more = issues.length > safe.length ? `; and ${issues.length - safe.length} more` : '';
+  const lines = safe.map((i) => `${i.field || subject}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
+  return new InvalidInput(`Invalid ${subject}: ${lines.join('; ')}${more}`, { issues: safe });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { CORE_VERSION } from './version.js';
 let root: string;
 
 /** Writes a self-contained plugin package (no imports: plugins are checked structurally). */
-function writePlugin(dir: string, opts: { name: string; id: string; coreRange?: string; keyword?: boolean; flag: string }) {
+function writePlugin(dir: string, opts: { name: string; id: string; coreRange?: string; keyword?: boolean; flag: string; manifestAs?: 'module' | 'json' }) {
+  const manifestFile = opts.manifestAs === 'json' ? './dist/manifest.json' : './dist/manifest.js';
   mkdirSync(path.join(dir, 'dist'), { recursive: true });
   writeFileSync(
     path.join(dir, 'package.json'),
@@ -17,7 +18,7 @@ function writePlugin(dir: string, opts: { name: string; id: string; coreRange?: 
       version: '1.2.3',
       type: 'module',
       keywords: opts.keyword === false ? [] : ['cancelkit-plugin'],
-      cancelkit: { manifest: './dist/manifest.js', plugin: './dist/index.js', emulation: './dist/emulation.js' },
+      cancelkit: { manifest: manifestFile, plugin: './dist/index.js', emulation: './dist/emulation.js' },
     }),
   );
   const manifest = {
@@ -32,10 +33,13 @@ function writePlugin(dir: string, opts: { name: string; id: string; coreRange?: 
     capabilities: { inspect: false, batch: false, wait: false },
     coreRange: opts.coreRange ?? '^0.1.0',
   };
-  writeFileSync(path.join(dir, 'dist/manifest.js'), `export default ${JSON.stringify(manifest)};\n`);
+  // A JSON manifest is data only; the implementation then carries its own copy, as a built plugin does.
+  if (opts.manifestAs === 'json') writeFileSync(path.join(dir, 'dist/manifest.json'), JSON.stringify(manifest, null, 2));
+  else writeFileSync(path.join(dir, 'dist/manifest.js'), `export default ${JSON.stringify(manifest)};\n`);
+  const manifestSource = opts.manifestAs === 'json' ? `const manifest = ${JSON.stringify(manifest)};` : `import manifest from './manifest.js';`;
   writeFileSync(
     path.join(dir, 'dist/index.js'),
-    `import manifest from './manifest.js';\nglobalThis[${JSON.stringify(opts.flag)}] = true;\n` +
+    `${manifestSource}\nglobalThis[${JSON.stringify(opts.flag)}] = true;\n` +
       `export default { $$type: 'cancelkit.plugin', version: 'v1', manifest, parse: (i) => i, targets: (p) => [p.jobId], cancel: async (p) => [{ target: p.jobId, outcome: 'cancelled' }] };\n`,
   );
   writeFileSync(
@@ -95,5 +99,92 @@ describe('discoverPlugins', () => {
   it('explains an unknown id with the installed ones', async () => {
     const registry = await discoverPlugins({ searchFrom: [path.join(root, 'project')] });
     await expect(registry.load('nope.x.y')).rejects.toMatchObject({ code: 'InvalidInput', hint: expect.stringContaining('acme.jobs.job') });
+  });
+});
+
+describe('discoverPlugins with a JSON manifest (cancelkit.manifest ending in .json)', () => {
+  let project: string;
+  const flags = globalThis as Record<string, unknown>;
+
+  beforeAll(() => {
+    project = path.join(root, 'json-project');
+    const nm = path.join(project, 'node_modules');
+    writePlugin(path.join(nm, 'cancelkit-plugin-json'), { name: 'cancelkit-plugin-json', id: 'json.jobs.job', flag: '__jsonLoaded', manifestAs: 'json' });
+    writePlugin(path.join(nm, 'cancelkit-plugin-json-old'), {
+      name: 'cancelkit-plugin-json-old',
+      id: 'jsonold.jobs.job',
+      coreRange: '^99.0.0',
+      flag: '__jsonOldLoaded',
+      manifestAs: 'json',
+    });
+    // Broken packages: invalid JSON, a missing file, JSON that is not a manifest.
+    writePlugin(path.join(nm, 'cancelkit-plugin-bad-json'), { name: 'cancelkit-plugin-bad-json', id: 'bad.jobs.job', flag: '__badLoaded', manifestAs: 'json' });
+    writeFileSync(path.join(nm, 'cancelkit-plugin-bad-json', 'dist', 'manifest.json'), '{ "id": "bad.jobs.job", ');
+    writePlugin(path.join(nm, 'cancelkit-plugin-no-json'), { name: 'cancelkit-plugin-no-json', id: 'nojson.jobs.job', flag: '__noJsonLoaded', manifestAs: 'json' });
+    rmSync(path.join(nm, 'cancelkit-plugin-no-json', 'dist', 'manifest.json'));
+    writePlugin(path.join(nm, 'cancelkit-plugin-not-manifest'), { name: 'cancelkit-plugin-not-manifest', id: 'x.y.z', flag: '__notManifestLoaded', manifestAs: 'json' });
+    writeFileSync(path.join(nm, 'cancelkit-plugin-not-manifest', 'dist', 'manifest.json'), '{ "name": "just data" }');
+  });
+
+  it('reads and parses the file, without importing it or the implementation', async () => {
+    const registry = await discoverPlugins({ searchFrom: [project] });
+    expect(registry.list().map((p) => p.manifest.id)).toEqual(['json.jobs.job']);
+    expect(registry.get('json.jobs.job')?.manifest).toEqual({
+      id: 'json.jobs.job',
+      provider: 'acme',
+      service: 'acme.jobs',
+      operation: 'job',
+      title: 'Acme job',
+      docsUrl: 'https://example.invalid',
+      paramsSchema: { type: 'object', properties: { jobId: { type: 'string' } }, required: ['jobId'] },
+      targetParam: 'jobId',
+      capabilities: { inspect: false, batch: false, wait: false },
+      coreRange: '^0.1.0',
+    });
+    expect(flags.__jsonLoaded).toBeUndefined();
+    const plugin = await registry.load('json.jobs.job');
+    expect(plugin.manifest.id).toBe('json.jobs.job');
+    expect(flags.__jsonLoaded).toBe(true);
+    expect((await registry.get('json.jobs.job')?.loadEmulation())?.service).toBe('acme.jobs');
+  });
+
+  it('reads the file afresh on each discovery (an imported module would be served from the module cache)', async () => {
+    const file = path.join(project, 'node_modules', 'cancelkit-plugin-json', 'dist', 'manifest.json');
+    const original = readFileSync(file, 'utf8');
+    try {
+      expect((await discoverPlugins({ searchFrom: [project] })).get('json.jobs.job')?.manifest.title).toBe('Acme job');
+      writeFileSync(file, original.replace('"Acme job"', '"Acme job, rebuilt"'));
+      expect((await discoverPlugins({ searchFrom: [project] })).get('json.jobs.job')?.manifest.title).toBe('Acme job, rebuilt');
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it('applies the core-range check to JSON manifests too', async () => {
+    const registry = await discoverPlugins({ searchFrom: [project] });
+    const old = registry.get('jsonold.jobs.job');
+    expect(old?.problem).toContain(`supports @cancelkit/core ^99.0.0, but the running core is ${CORE_VERSION}`);
+    await expect(registry.load('jsonold.jobs.job')).rejects.toThrowError(/cannot be used/);
+    expect(flags.__jsonOldLoaded).toBeUndefined();
+  });
+
+  it('reports unreadable, malformed and non-manifest JSON per package, naming the file', async () => {
+    const registry = await discoverPlugins({ searchFrom: [project] });
+    const problemOf = (name: string) => registry.problems().find((p) => p.packageName === name)?.problem;
+    expect(problemOf('cancelkit-plugin-bad-json')).toMatch(/^its manifest \.\/dist\/manifest\.json could not be loaded: .*JSON/);
+    expect(problemOf('cancelkit-plugin-no-json')).toMatch(/^its manifest \.\/dist\/manifest\.json could not be loaded: ENOENT/);
+    expect(problemOf('cancelkit-plugin-not-manifest')).toBe('its manifest ./dist/manifest.json does not hold a plugin manifest');
+    expect(flags.__badLoaded ?? flags.__noJsonLoaded ?? flags.__notManifestLoaded).toBeUndefined();
+  });
+
+  it('accepts an array of manifests in one JSON file', async () => {
+    const dir = path.join(root, 'json-array-plugin');
+    writePlugin(dir, { name: 'json-array-plugin', id: 'arr.jobs.first', keyword: false, flag: '__arrLoaded', manifestAs: 'json' });
+    const file = path.join(dir, 'dist', 'manifest.json');
+    const first = JSON.parse(readFileSync(file, 'utf8')) as { id: string };
+    writeFileSync(file, JSON.stringify([first, { ...first, id: 'arr.jobs.second' }]));
+    const registry = await discoverPlugins({ explicit: [dir], explicitOnly: true });
+    expect(registry.list().map((p) => p.manifest.id)).toEqual(['arr.jobs.first', 'arr.jobs.second']);
+    expect(registry.problems()).toEqual([]);
   });
 });

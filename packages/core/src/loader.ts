@@ -5,12 +5,15 @@
  *
  * package.json of a plugin package:
  *   "keywords": ["cancelkit-plugin"],
- *   "cancelkit": { "manifest": "./dist/manifest.js", "plugin": "./dist/index.js", "emulation": "./dist/emulation.js" }
- * The manifest module's default export is a PluginManifest (or an array of them); the plugin module's
- * default export is the plugin (or an array); the emulation module's default export a ServiceEmulation
- * (or an array).
+ *   "cancelkit": { "manifest": "./dist/manifest.json", "plugin": "./dist/index.js", "emulation": "./dist/emulation.js" }
+ * A manifest ending in `.json` is read and parsed, never imported: it holds a PluginManifest (or an array
+ * of them) as data, so listing plugins costs a file read instead of the manifest's imports (zod, schema
+ * modules). Any other manifest is a module whose default export is the manifest (or an array), for
+ * plugins that do not emit JSON at build time. The plugin module's default export is the plugin (or an
+ * array); the emulation module's default export a ServiceEmulation (or an array).
  */
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,9 +55,18 @@ export interface DiscoverOptions {
   explicitOnly?: boolean;
 }
 
-function readJson(file: string): PluginPackageJson | undefined {
+function readText(file: string): string | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as PluginPackageJson;
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function parsePackageJson(text: string | undefined): PluginPackageJson | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as PluginPackageJson;
   } catch {
     return undefined;
   }
@@ -102,6 +114,12 @@ async function importDefault(file: string): Promise<unknown> {
   return mod.default;
 }
 
+/** A `.json` manifest is data (read and parsed); anything else is a module (imported, default export). */
+async function readManifests(file: string): Promise<unknown> {
+  if (file.endsWith('.json')) return JSON.parse(await readFile(file, 'utf8'));
+  return importDefault(file);
+}
+
 function looksLikeManifest(value: unknown): value is PluginManifest {
   const m = value as Partial<PluginManifest> | undefined;
   return typeof m === 'object' && m !== null && typeof m.id === 'string' && typeof m.coreRange === 'string' && typeof m.paramsSchema === 'object';
@@ -115,9 +133,9 @@ async function describePackage(dir: string, pkg: PluginPackageJson, coreVersion:
   }
   let manifests: PluginManifest[];
   try {
-    manifests = asArray(await importDefault(path.resolve(dir, spec.manifest))) as PluginManifest[];
+    manifests = asArray(await readManifests(path.resolve(dir, spec.manifest))) as PluginManifest[];
   } catch (error) {
-    return fail(`its manifest module could not be loaded: ${(error as Error).message}`);
+    return fail(`its manifest ${spec.manifest} could not be loaded: ${(error as Error).message}`);
   }
   const pluginFile = path.resolve(dir, spec.plugin);
   const emulationFile = spec.emulation ? path.resolve(dir, spec.emulation) : undefined;
@@ -125,7 +143,7 @@ async function describePackage(dir: string, pkg: PluginPackageJson, coreVersion:
   let emulations: Promise<ServiceEmulation[]> | undefined;
   return manifests.map((manifest) => {
     let problem: string | undefined;
-    if (!looksLikeManifest(manifest)) problem = 'its manifest module does not export a plugin manifest';
+    if (!looksLikeManifest(manifest)) problem = `its manifest ${spec.manifest} does not hold a plugin manifest`;
     else if (!PLUGIN_ID_PATTERN.test(manifest.id)) problem = `its id "${manifest.id}" is not of the form provider.service.operation`;
     else {
       try {
@@ -214,13 +232,20 @@ export class PluginRegistry {
   }
 }
 
-/** Finds plugin packages. Reads package.json files and manifest modules only. */
+/** Finds plugin packages. Reads package.json files and manifests (JSON files or modules) only. */
 export async function discoverPlugins(options: DiscoverOptions = {}): Promise<PluginRegistry> {
   const coreVersion = options.coreVersion ?? CORE_VERSION;
   const seenDirs = new Set<string>();
   const found: DiscoveredPlugin[] = [];
   const ids = new Set<string>();
   const add = async (dir: string, requireKeyword: boolean) => {
+    let text: string | undefined;
+    if (requireKeyword) {
+      // Nearly every package in node_modules is not a plugin: a substring test on the raw package.json
+      // rules it out without parsing it or resolving its real path (a scan reads hundreds of them).
+      text = readText(path.join(dir, 'package.json'));
+      if (text === undefined || !text.includes(PLUGIN_KEYWORD)) return;
+    }
     let real = dir;
     try {
       real = realpathSync(dir);
@@ -229,7 +254,7 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
       return;
     }
     if (seenDirs.has(real)) return;
-    const pkg = readJson(path.join(real, 'package.json'));
+    const pkg = parsePackageJson(text ?? readText(path.join(real, 'package.json')));
     if (!pkg) {
       if (!requireKeyword) found.push(brokenPlugin(real, { name: dir, version: '?' }, 'no readable package.json'));
       return;
@@ -265,8 +290,13 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
     else found.push(brokenPlugin(name, { name, version: '?' }, `package "${name}" is not installed (looked from ${resolveFrom})`));
   }
   if (!options.explicitOnly) {
+    // The chains from the working directory and from the app's install location usually share their
+    // upper node_modules directories: scan each one once.
+    const scanned = new Set<string>();
     for (const from of options.searchFrom ?? [process.cwd()]) {
       for (const nm of nodeModulesChain(from)) {
+        if (scanned.has(nm)) continue;
+        scanned.add(nm);
         for (const dir of packageDirsIn(nm)) await add(dir, true);
       }
     }

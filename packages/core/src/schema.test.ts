@@ -28,6 +28,31 @@ describe('parseWithSchema', () => {
   });
 });
 
+describe('parseWithSchema on hostile input', () => {
+  it('refuses lone surrogates, naming the field', () => {
+    expect(() => parseWithSchema(taskSchema, { taskId: `t-\ud800x` })).toThrowError(/taskId: is not well-formed text/);
+  });
+  it('turns unreadable input (throwing getters, proxies) into InvalidInput', () => {
+    const trap = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
+    expect(() => parseWithSchema(taskSchema, trap)).toThrowError(expect.objectContaining({ code: 'InvalidInput' }));
+  });
+  it('never echoes a huge or control-laden parameter name verbatim', () => {
+    const hostile: StandardSchemaV1<unknown, never> = {
+      '~standard': { version: 1, vendor: 'test', validate: (v) => ({ issues: [{ message: `unknown parameter ${Object.keys(v as object)[0]}`, path: [] }] }) },
+    };
+    const key = `x\r\nX-Forged: 1${'k'.repeat(200_000)}`;
+    try {
+      parseWithSchema(hostile, { [key]: 1 });
+      expect.unreachable();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message.length).toBeLessThan(1_000);
+      expect(message).not.toMatch(/[\r\n]/);
+      expect(message).toContain('\\u000d');
+    }
+  });
+});
+
 describe('flag names', () => {
   it('converts between camelCase and kebab-case', () => {
     expect(toKebabCase('taskId')).toBe('task-id');

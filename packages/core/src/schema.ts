@@ -2,7 +2,7 @@
  * Parameter validation through any Standard Schema v1 validator (zod 4, valibot, arktype, …), so core
  * depends on no schema library and plugin authors keep their own. Every problem becomes one InputIssue.
  */
-import { type InputIssue, invalidInput } from './errors.js';
+import { type InputIssue, invalidInput, isCancelKitError } from './errors.js';
 
 /** The Standard Schema v1 interface (https://standardschema.dev), inlined: it is a types-only spec. */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
@@ -44,6 +44,19 @@ export function findForbiddenKeys(value: unknown, path = '', depth = 0): InputIs
   return issues;
 }
 
+/** Strings that are not well-formed UTF-16 (a lone surrogate cannot be encoded into a request). */
+export function findMalformedStrings(value: unknown, path = '', depth = 0): InputIssue[] {
+  if (typeof value === 'string') {
+    return /[\uD800-\uDFFF]/u.test(value) ? [{ field: path, message: 'is not well-formed text (it holds a lone UTF-16 surrogate)', hint: 'pass valid Unicode text' }] : [];
+  }
+  if (typeof value !== 'object' || value === null || depth > 8) return [];
+  const issues: InputIssue[] = [];
+  for (const key of Object.keys(value)) {
+    issues.push(...findMalformedStrings((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1));
+  }
+  return issues;
+}
+
 /**
  * Validate synchronously (plugins' `parse` is synchronous: no I/O may happen before a request is
  * decided). Throws InvalidInput naming every field.
@@ -53,9 +66,16 @@ export function parseWithSchema<Output>(
   input: unknown,
   subject = 'params',
 ): Output {
-  const forbidden = findForbiddenKeys(input);
-  if (forbidden.length > 0) throw invalidInput(forbidden, subject);
-  const result = schema['~standard'].validate(input);
+  let result: StandardResult<Output> | Promise<StandardResult<Output>>;
+  try {
+    const forbidden = [...findForbiddenKeys(input), ...findMalformedStrings(input)];
+    if (forbidden.length > 0) throw invalidInput(forbidden, subject);
+    result = schema['~standard'].validate(input);
+  } catch (thrown) {
+    if (isCancelKitError(thrown)) throw thrown;
+    // Input whose getters throw (or a Proxy) cannot be read: that is bad input, not a crash.
+    throw invalidInput([{ field: '', message: `could not be read (${thrown instanceof Error ? thrown.name : typeof thrown})`, hint: 'pass plain data' }], subject);
+  }
   if (result instanceof Promise) {
     throw new TypeError('parseWithSchema needs a synchronous schema (no async refinements in params schemas).');
   }

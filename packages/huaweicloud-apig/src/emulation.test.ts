@@ -1,6 +1,7 @@
 import type { AuthContext, EmulatorCredential, EmulatorRequest } from '@cancelkit/core/emulation';
 import { EmulatedError } from '@cancelkit/core/emulation';
 import { describe, expect, it } from 'vitest';
+import { huaweiCredentialSource } from './credentials.js';
 import { huaweiApigProtocol, projectInPath } from './emulation.js';
 import { signSdkHmacSha256 } from './signer.js';
 
@@ -94,5 +95,32 @@ describe('huaweiApigProtocol shapes', () => {
     expect(projectInPath('/v3/auth/tokens')).toBeUndefined();
     expect(projectInPath('/v3/projects')).toBeUndefined();
     expect(projectInPath('/v3.0/OS-CREDENTIAL/securitytokens')).toBeUndefined();
+  });
+});
+
+describe('huaweiApigProtocol.clientSettings', () => {
+  const NO_HOME = '/nonexistent-cancelkit-test-home';
+
+  it('gives providers.huaweicloud and the HUAWEICLOUD_SDK_* variables, both read back by the credential source', async () => {
+    const settings = huaweiApigProtocol.clientSettings?.(KEY);
+    expect(settings).toEqual({
+      providers: { huaweicloud: { ak: KEY.accessKeyId, sk: KEY.secret, projectId: KEY.projectId } },
+      env: { HUAWEICLOUD_SDK_AK: KEY.accessKeyId, HUAWEICLOUD_SDK_SK: KEY.secret, HUAWEICLOUD_SDK_PROJECT_ID: KEY.projectId },
+    });
+    const expected = { ak: KEY.accessKeyId, sk: KEY.secret, projectId: KEY.projectId };
+    expect(await huaweiCredentialSource.resolve({ providerConfig: settings?.providers.huaweicloud ?? {}, env: {}, homeDir: NO_HOME })).toMatchObject({
+      ...expected,
+      source: 'config',
+    });
+    expect(await huaweiCredentialSource.resolve({ providerConfig: {}, env: settings?.env ?? {}, homeDir: NO_HOME })).toMatchObject({ ...expected, source: 'env' });
+  });
+
+  it('carries the security token of a temporary key, and leaves out a project id the key does not have', async () => {
+    const settings = huaweiApigProtocol.clientSettings?.({ accessKeyId: TEMP.accessKeyId, secret: TEMP.secret, securityToken: 'sts-token' });
+    expect(settings?.providers.huaweicloud).toEqual({ ak: TEMP.accessKeyId, sk: TEMP.secret, securityToken: 'sts-token' });
+    expect(Object.keys(settings?.env ?? {}).sort()).toEqual(['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'HUAWEICLOUD_SDK_SK']);
+    const fromEnv = await huaweiCredentialSource.resolve({ providerConfig: {}, env: settings?.env ?? {}, homeDir: NO_HOME });
+    expect(fromEnv).toMatchObject({ ak: TEMP.accessKeyId, securityToken: 'sts-token' });
+    expect(fromEnv.projectId).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import {
   type AuthVerdict,
   EmulatedError,
   type EmulationProtocol,
+  type EmulatorClientSettings,
   type EmulatorCredential,
   type EmulatorRequest,
   type EmulatorResponse,
@@ -106,6 +107,32 @@ function authenticate(request: EmulatorRequest, context: AuthContext): AuthVerdi
   return { ok: true, accessKeyId: credential.accessKeyId, scheme };
 }
 
+/**
+ * How a Huawei Cloud client uses an emulator key: `providers.huaweicloud` as this package's credential
+ * source reads it, and the `HUAWEICLOUD_SDK_*` variables the official SDKs read. The names are repeated
+ * here rather than imported so this module stays cheap to load; the unit test resolves both forms
+ * through `huaweiCredentialSource`, so they cannot drift apart.
+ */
+export function huaweiClientSettings(credential: EmulatorCredential): EmulatorClientSettings {
+  const { securityToken, projectId } = credential;
+  return {
+    providers: {
+      huaweicloud: {
+        ak: credential.accessKeyId,
+        sk: credential.secret,
+        ...(securityToken !== undefined ? { securityToken } : {}),
+        ...(projectId ? { projectId } : {}),
+      },
+    },
+    env: {
+      HUAWEICLOUD_SDK_AK: credential.accessKeyId,
+      HUAWEICLOUD_SDK_SK: credential.secret,
+      ...(securityToken !== undefined ? { HUAWEICLOUD_SDK_SECURITY_TOKEN: securityToken } : {}),
+      ...(projectId ? { HUAWEICLOUD_SDK_PROJECT_ID: projectId } : {}),
+    },
+  };
+}
+
 export const huaweiApigProtocol: EmulationProtocol = Object.freeze({
   name: 'huaweicloud-apig',
   provider: 'huaweicloud',
@@ -141,4 +168,5 @@ export const huaweiApigProtocol: EmulationProtocol = Object.freeze({
   responseHeaders(requestId: string): Readonly<Record<string, string>> {
     return { 'x-request-id': requestId };
   },
+  clientSettings: huaweiClientSettings,
 });

@@ -205,6 +205,22 @@ const ecsEmulation = defineEmulation({
     taskAction: `What created the task: ${[...TASK_ACTIONS].join(', ')} (default ImportImage; only ImportImage and ExportImage can be cancelled)`,
     taskStatus: `${[...TASK_STATUSES].join(', ')} (default Processing; Processing, Waiting and Pending can be cancelled; a cancelled task shows Deleted)`,
   },
+  demo: [
+    {
+      title: 'ECS image import, still processing',
+      plugin: 'alibaba.ecs.task',
+      seed: { regionId: 'cn-hangzhou', taskAction: 'ImportImage', taskStatus: 'Processing' },
+      params: (op) => ({ regionId: String(op?.regionId), taskId: String(op?.id) }),
+      expected: 'cancelled',
+    },
+    {
+      title: 'ECS image export that already finished',
+      plugin: 'alibaba.ecs.task',
+      seed: { regionId: 'cn-hangzhou', taskAction: 'ExportImage', taskStatus: 'Finished' },
+      params: (op) => ({ regionId: String(op?.regionId), taskId: String(op?.id) }),
+      expected: 'already-finished',
+    },
+  ],
 });
 
 export default ecsEmulation;

@@ -172,6 +172,22 @@ const oosEmulation = defineEmulation({
     executionId: 'Execution id (default a fresh exec-… id)',
     status: `${[...EXECUTION_STATUSES].join(', ')} (default Running; Started, Queued, Running and Waiting can be cancelled)`,
   },
+  demo: [
+    {
+      title: 'OOS execution, running',
+      plugin: 'alibaba.oos.execution',
+      seed: { regionId: 'cn-hangzhou', status: 'Running' },
+      params: (op) => ({ regionId: String(op?.regionId), executionId: String(op?.id) }),
+      expected: 'cancelled',
+    },
+    {
+      title: 'OOS execution that already succeeded',
+      plugin: 'alibaba.oos.execution',
+      seed: { regionId: 'cn-hangzhou', status: 'Success' },
+      params: (op) => ({ regionId: String(op?.regionId), executionId: String(op?.id) }),
+      expected: 'already-finished',
+    },
+  ],
 });
 
 export default oosEmulation;

@@ -130,6 +130,15 @@ const ha3Emulation = defineEmulation({
     fsmId: 'FSM task id; may contain @ and other characters (default a realistic tisplus_opensearch@… id)',
     status: `${[...FSM_STATUSES].join(', ')} (default running; pending and running can be stopped)`,
   },
+  demo: [
+    {
+      title: 'OpenSearch FSM task (an id with @ in it), running',
+      plugin: 'alibaba.opensearch.fsm-task',
+      seed: { regionId: 'cn-hangzhou', status: 'running' },
+      params: (op) => ({ regionId: String(op?.regionId), instanceId: String(op?.instanceId), fsmId: String(op?.id) }),
+      expected: 'cancelled',
+    },
+  ],
 });
 
 export default ha3Emulation;

@@ -184,6 +184,22 @@ const tairEmulation = defineEmulation({
     status: '3 waiting, 4 running, 5 succeeded, 6 failed, 7 cancelled; only 3 can be cancelled (default 3)',
     region: 'Region of the instance, matched by the Region filter (default cn-hangzhou)',
   },
+  demo: [
+    {
+      title: 'Tair O&M event, waiting and cancellable',
+      plugin: 'alibaba.tair.ops-event',
+      seed: { allowCancel: 1, status: 3 },
+      params: (op) => ({ ids: [String(op?.id)] }),
+      expected: 'cancelled',
+    },
+    {
+      title: 'Tair O&M event the cloud does not allow to cancel',
+      plugin: 'alibaba.tair.ops-event',
+      seed: { allowCancel: 0, status: 3 },
+      params: (op) => ({ ids: [String(op?.id)] }),
+      expected: 'not-cancellable',
+    },
+  ],
 });
 
 export default tairEmulation;

@@ -14,6 +14,7 @@ import {
   definePlugin,
   type OperationState,
   parseWithSchema,
+  serializeError,
   toCancelKitError,
 } from '@cancelkit/core/plugin';
 import manifest from './manifest.js';
@@ -214,11 +215,14 @@ async function explainNotCancelled(
     const listing = await listEvents(ctx, params.regionId, new Set(missing.map((m) => m.id)));
     states = new Map(statesFromListing(missing.map((m) => m.id), listing, ctx.clock.now(), params.regionId).map((s) => [s.target, s]));
   } catch (thrown) {
+    // The cloud did not cancel these Ids, but without their state we cannot say it refused: report the
+    // failure (a re-run retries them) rather than claim "not cancellable".
     const error = toCancelKitError(thrown);
     return missing.map(({ id, requestId }) => ({
       target: id,
-      outcome: 'not-cancellable',
+      outcome: 'failed',
       reason: `${leftOut}; reading its state to say why failed (${error.code}: ${error.message}).`,
+      error: serializeError(error),
       ...(requestId ? { requestId } : {}),
     }));
   }

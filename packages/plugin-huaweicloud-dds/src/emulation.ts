@@ -180,6 +180,21 @@ export default defineEmulation({
     { style: 'rest', method: 'GET', path: '/v3/{project_id}/scheduled-jobs', action: 'ListScheduledTasks', readOnly: true, handler: listScheduledTasks },
     { style: 'rest', method: 'DELETE', path: '/v3/{project_id}/scheduled-jobs/{job_id}', action: 'CancelScheduledTask', handler: cancelScheduledTask },
   ],
+  demo: [
+    {
+      title: 'DDS scheduled job, pending',
+      plugin: 'huaweicloud.dds.scheduled-job',
+      seed: { status: 'Pending' },
+      params: (op) => ({ region: 'cn-north-4', jobId: String(op?.id) }),
+      expected: 'cancelled',
+    },
+    {
+      title: 'DDS scheduled job that does not exist',
+      plugin: 'huaweicloud.dds.scheduled-job',
+      params: () => ({ region: 'cn-north-4', jobId: '00000000-dead-beef-0000-000000000000' }),
+      expected: 'not-found',
+    },
+  ],
   createOperation(fields, context): EmulatedOperation {
     const known = new Set(Object.keys(FIELDS));
     const unknown = Object.keys(fields).filter((key) => !known.has(key));

@@ -21,3 +21,4 @@ export { type CancelResult, checkCancelResult, outcomeOfThrown } from './outcome
 export { type HostileInput, hostileInputs, OVERSIZED_LENGTH, prototypeWasPolluted } from './hostile.js';
 export { findSecretLeaks, MIN_SECRET_LENGTH, redactSecrets, replaceSecrets } from './secrets.js';
 export { type BuiltInRuleId, formatRuleFailure, RULE_TITLES, type RuleId, type RuleResult, type RuleStatus, ruleTitle } from './rules.js';
+export { describeParseProperties, type ParsePropertiesOptions } from './parse-properties.js';

@@ -1,19 +1,19 @@
 /**
- * `cancelkit demo`: starts the emulator in-process on a free loopback port, seeds a handful of
- * operations across the installed plugins' services (some cancellable, some not, one missing), cancels
+ * `cancelkit demo`: starts the emulator in-process on a free loopback port, seeds the demo scenarios the
+ * installed plugins' emulations carry (some cancellable, some not, one missing), cancels
  * them through the same code path as `cancel --from`, prints the results and stops the emulator. It
  * needs no credentials and no network: the demo key is passed in config, the environment is not read.
  */
 import os from 'node:os';
 import path from 'node:path';
 import type { CancelKitConfig } from '@cancelkit/core';
-import type { ServiceEmulation } from '@cancelkit/core/emulation';
+import { emulatorClientSettings } from '@cancelkit/core/emulation';
 import { CancelKitError } from '@cancelkit/core/plugin';
 import { parseStrict, parsePositiveInteger, stringValue, usageError } from '../args.js';
 import { executeBatch, prepareBatch } from '../batch.js';
 import type { BatchEntry } from '../batch-input.js';
 import type { CommandInfo } from '../commands.js';
-import { DEMO_STEPS, type DemoStep, demoProviders } from '../demo/scenario.js';
+import { collectDemo, demoCredential } from '../demo/scenario.js';
 import { EXIT } from '../exit-codes.js';
 import { commandHelp } from '../help.js';
 import { createKit } from '../kit.js';
@@ -38,49 +38,34 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
 
   // The user's config is ignored on purpose: the demo must run the same on every machine.
   const registry = await openRegistry({ dir: ctx.io.cwd, content: {} }, ctx.io.cwd);
-  const steps: DemoStep[] = [];
-  const missing = new Set<string>();
-  const emulations = new Map<string, ServiceEmulation>();
-  for (const step of DEMO_STEPS) {
-    const entry = registry.get(step.plugin);
-    if (!entry || entry.problem !== undefined) {
-      missing.add(step.plugin);
-      continue;
-    }
-    if (!emulations.has(step.service)) {
-      const emulation = await entry.loadEmulation();
-      if (!emulation) {
-        missing.add(step.plugin);
-        continue;
-      }
-      emulations.set(step.service, emulation);
-    }
-    steps.push(step);
-  }
+  const { steps, emulations, missing, broken } = await collectDemo(registry);
+  for (const b of broken) ctx.errPrinter.err(`warning: ${b.packageName}: its emulation could not be loaded: ${b.message}\n`);
   if (steps.length === 0) {
-    throw new CancelKitError('Unknown', 'The demo found none of its plugins installed.', {
-      hint: `Install the plugin packages (${[...new Set(DEMO_STEPS.map((s) => s.plugin))].join(', ')}) next to the CLI.`,
+    throw new CancelKitError('Unknown', 'The demo found no installed plugin whose emulation carries demo scenarios.', {
+      hint: 'Install cancelkit plugin packages (keyword "cancelkit-plugin") next to the CLI; their ./emulation entry provides the scenarios.',
     });
   }
 
   const { startEmulator, DEMO_CREDENTIALS } = await import('@cancelkit/emulator');
-  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', emulations: [...emulations.values()] });
+  const credential = demoCredential(DEMO_CREDENTIALS);
+  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', credentials: [credential], emulations: [...emulations.values()] });
   try {
-    const entries: BatchEntry[] = steps.map((step, index) => {
-      const op = step.seed ? emulator.createOperation(step.service, { ...step.seed }) : undefined;
-      return { line: index + 1, plugin: step.plugin, params: step.params(op) };
+    const entries: BatchEntry[] = steps.map(({ service, scenario }, index) => {
+      const op = scenario.seed ? emulator.createOperation(service, { ...scenario.seed }) : undefined;
+      return { line: index + 1, plugin: scenario.plugin, params: scenario.params(op) };
     });
     const human = format === 'table' ? (text: string) => ctx.printer.out(text) : (text: string) => ctx.errPrinter.info(text);
     human(`cancelkit demo — emulator on ${emulator.url} playing ${[...emulations.keys()].join(', ')}\n`);
     if (missing.size > 0) human(`(skipping ${[...missing].join(', ')}: not installed)\n`);
-    human(`Seeded ${entries.filter((_, i) => steps[i]?.seed).length} operations; cancelling ${entries.length} targets exactly as \`cancelkit cancel --from\` does:\n`);
-    for (const [i, step] of steps.entries()) human(`  ${String(i + 1).padStart(2)}. ${step.what} → expect ${step.expected}\n`);
+    human(`Seeded ${steps.filter((step) => step.scenario.seed).length} operations; cancelling ${entries.length} targets exactly as \`cancelkit cancel --from\` does:\n`);
+    for (const [i, { scenario }] of steps.entries()) human(`  ${String(i + 1).padStart(2)}. ${scenario.title} → expect ${scenario.expected}\n`);
     human('\n');
 
     const batch = await prepareBatch(entries, registry);
     const config: CancelKitConfig = {
       endpoints: { '*': emulator.url },
-      providers: demoProviders(DEMO_CREDENTIALS),
+      // Each provider's protocol says how its clients use the demo key.
+      providers: emulatorClientSettings([...emulations.values()], credential).providers,
       // No environment and an empty home: nothing of the user's credentials or profiles is read.
       env: {},
       homeDir: path.join(os.tmpdir(), 'cancelkit-demo-no-home'),
@@ -98,12 +83,12 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
       });
       if (outcome.interrupted) return outcome.interrupted === 'SIGINT' ? EXIT.interrupted : 143;
       const surprises = outcome.records
-        .map((record) => ({ record, step: record.line === undefined ? undefined : steps[record.line - 1] }))
-        .filter(({ record, step }) => step === undefined || record.outcome !== step.expected);
+        .map((record) => ({ record, scenario: record.line === undefined ? undefined : steps[record.line - 1]?.scenario }))
+        .filter(({ record, scenario }) => scenario === undefined || record.outcome !== scenario.expected);
       if (surprises.length > 0 || outcome.records.length !== steps.length) {
-        for (const { record, step } of surprises) {
+        for (const { record, scenario } of surprises) {
           ctx.errPrinter.err(
-            `demo: step ${record.line ?? '?'} (${step?.what ?? record.target}) ended ${record.outcome}, expected ${step?.expected ?? 'nothing'}${record.error ? ` — ${record.error.code}: ${record.error.message}` : ''}\n`,
+            `demo: step ${record.line ?? '?'} (${scenario?.title ?? record.target}) ended ${record.outcome}, expected ${scenario?.expected ?? 'nothing'}${record.error ? ` — ${record.error.code}: ${record.error.message}` : ''}\n`,
           );
         }
         return EXIT.internal;

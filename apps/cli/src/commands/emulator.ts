@@ -4,12 +4,12 @@
  * credentials and an example, and stops cleanly on SIGINT / SIGTERM.
  */
 import path from 'node:path';
-import type { ServiceEmulation } from '@cancelkit/core/emulation';
+import { emulatorClientSettings, type ServiceEmulation } from '@cancelkit/core/emulation';
 import { CancelKitError } from '@cancelkit/core/plugin';
 import { parseStrict, stringValue, usageError } from '../args.js';
 import type { CommandInfo } from '../commands.js';
 import { loadConfigFile } from '../config.js';
-import { demoEnvironment } from '../demo/scenario.js';
+import { demoCredential } from '../demo/scenario.js';
 import { EXIT } from '../exit-codes.js';
 import { commandHelp } from '../help.js';
 import type { SignalName } from '../io.js';
@@ -86,9 +86,9 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     `  curl -s -X POST ${emulator.url}/_emulator/operations -H 'content-type: application/json' -d '{"service":"${emulator.services[0]}"}'`,
   ];
   if (isDemoKey) {
-    lines.push(
-      ...Object.entries(demoEnvironment(DEMO_CREDENTIALS)).map(([name, value]) => `  export ${name}=${value}`),
-    );
+    // Each provider's protocol names the variables its clients read; only the public demo key is printed.
+    const { env } = emulatorClientSettings([...emulations.values()], demoCredential(DEMO_CREDENTIALS));
+    lines.push(...Object.entries(env).map(([name, value]) => `  export ${name}=${shellQuote(value)}`));
   }
   if (examples[0]) lines.push(`  ${examples[0]} --endpoint ${emulator.url}`);
   lines.push('', 'Ctrl-C stops it.', '');

@@ -61,11 +61,16 @@ export class FakeCloud {
     };
   }
 
+  /** Runs after each inspect answered (to simulate the cloud applying a change late). */
+  afterInspect?: () => void;
+
   async inspect(ids: string[]): Promise<OperationState[]> {
     this.inspectCalls.push(ids);
     const fault = this.inspectFaults.shift();
     if (fault) this.#throw(fault);
-    return ids.map((id) => this.state(id));
+    const states = ids.map((id) => this.state(id));
+    this.afterInspect?.();
+    return states;
   }
 
   async cancel(ids: string[]): Promise<CancelOutcome[]> {

@@ -110,7 +110,7 @@ async function pluginGenerator(tree, options) {
   );
   return () => {
     console.log(
-      `Created ${names.directory} (${names.pluginId}). Next: cd ${names.directory} && npx tsc -p tsconfig.build.json && npx vitest run`,
+      `Created ${names.directory} (${names.pluginId}). Next: cd ${names.directory} && npm run build && npx vitest run`,
     );
   };
 }
