@@ -22,3 +22,4 @@ export { type HostileInput, hostileInputs, OVERSIZED_LENGTH, prototypeWasPollute
 export { findSecretLeaks, MIN_SECRET_LENGTH, redactSecrets, replaceSecrets } from './secrets.js';
 export { type BuiltInRuleId, formatRuleFailure, RULE_TITLES, type RuleId, type RuleResult, type RuleStatus, ruleTitle } from './rules.js';
 export { describeParseProperties, type ParsePropertiesOptions } from './parse-properties.js';
+export { describeDemoScenarios } from './demo-scenarios.js';
