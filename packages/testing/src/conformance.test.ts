@@ -20,8 +20,8 @@ function optionsFor(capture?: (url: string) => void): ConformanceOptions {
   };
 }
 
-async function run(plugin: CancellablePlugin<FakeParams>, capture?: (url: string) => void): Promise<Map<string, RuleResult>> {
-  const results = await runConformance(plugin, optionsFor(capture));
+async function run(plugin: CancellablePlugin<FakeParams>, capture?: (url: string) => void, settleMs?: number): Promise<Map<string, RuleResult>> {
+  const results = await runConformance(plugin, { ...optionsFor(capture), ...(settleMs !== undefined ? { settleMs } : {}) });
   return new Map(results.map((r) => [r.rule, r]));
 }
 
@@ -70,6 +70,9 @@ describe('runConformance', () => {
       (u) => {
         url = u;
       },
+      // The broken parse fires its request without awaiting it; on a loaded machine the first fetch
+      // takes a while to reach the emulator, so give it time to land.
+      2_000,
     );
     expect(failed(results)).toEqual(['parse-sends-no-request']);
     expect(results.get('parse-sends-no-request')?.problems[0]).toMatch(/^parse sent GET \/fake\/v1\/jobs\/parse-probe \(GetJob\) to the emulator/);

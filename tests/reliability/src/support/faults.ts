@@ -23,10 +23,12 @@ export interface FaultPlan {
 export function faultPlan(seed: number): FaultPlan {
   return {
     base: { throttle: 0.08, serverError: 0.08, reset: 0.12, maxQps: 120, seed },
-    timeoutMs: 300,
-    slowLatencyMs: 450,
+    // The timeout leaves room for a loaded 2-core CI machine (other suites run beside this one): only the
+    // slow window, not ordinary scheduling delays, should make calls time out.
+    timeoutMs: 1_000,
+    slowLatencyMs: 1_400,
     slowAtShare: 0.3,
-    slowForMs: 700,
+    slowForMs: 1_500,
   };
 }
 
