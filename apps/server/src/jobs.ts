@@ -8,7 +8,7 @@
 import type { CancelKit } from '@cancelkit/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerMetrics } from './metrics.js';
-import type { JobRecord, JobStore, TargetRecord, TargetStatus } from './store.js';
+import { type CreateResult, completedJobRecord, type IdempotencyClaim, type JobRecord, type JobStore, type NewJob, type TargetRecord, type TargetStatus } from './store.js';
 
 export type JobEvent = { readonly type: 'result'; readonly target: TargetRecord } | { readonly type: 'done'; readonly job: JobRecord };
 export type JobListener = (event: JobEvent) => void;
@@ -21,11 +21,24 @@ interface RunningJob {
   readonly job: JobRecord;
   readonly abort: AbortController;
   readonly listeners: Set<JobListener>;
-  readonly done: Promise<void>;
+  readonly done: Promise<JobRecord | undefined>;
+  /** The job's targets as settled so far, by position: the final record is built from these, not read back. */
+  readonly targets: TargetRecord[];
+  /** Targets not settled yet. */
+  pending: number;
+  /** When the job started running (ISO), once it has. */
+  startedAt: string | undefined;
+  /** The job's record once it has ended. */
+  final: JobRecord | undefined;
   /** Items handed to the engine so far; items after these were never started. */
   pulled: number;
   /** Set when shutdown gave up waiting and settled the job itself. */
   forced: boolean;
+}
+
+/** Where a target sits in its job's target list (the store's `position`). */
+function positionsOf(targets: readonly TargetRecord[]): Map<string, number> {
+  return new Map(targets.map((t, position) => [`${t.item}\n${t.target}`, position]));
 }
 
 export interface JobRunnerOptions {
@@ -64,9 +77,25 @@ export class JobRunner {
     return this.#running.has(jobId);
   }
 
-  /** Resolves when the job (if it runs in this process) has finished; undefined when it is not running. */
-  completion(jobId: string): Promise<void> | undefined {
+  /**
+   * Resolves with the job's final record when the job (if it runs in this process) has finished;
+   * undefined when it is not running here.
+   */
+  completion(jobId: string): Promise<JobRecord | undefined> | undefined {
     return this.#running.get(jobId)?.done;
+  }
+
+  /**
+   * Creates a job in the store and starts it. When a job slot is free right now the job is written as
+   * already running, so starting it costs no second write.
+   */
+  submit(job: NewJob, claim?: IdempotencyClaim): CreateResult {
+    if (this.#stopping) throw new Error('JobRunner is shutting down');
+    const now = this.#now();
+    const startNow = this.#active < this.#options.maxConcurrentJobs && this.#waiting.length === 0;
+    const created = this.#options.store.createJob(job, now, claim, startNow ? now : undefined);
+    if (created.kind === 'created') this.#launch(created.job, startNow);
+    return created;
   }
 
   /** Listen to a running job's events; undefined when the job is not running here (read the store). */
@@ -80,18 +109,35 @@ export class JobRunner {
   /** Starts a job just created in the store. Registered synchronously, so a replay finds it at once. */
   start(job: JobRecord): void {
     if (this.#stopping) throw new Error('JobRunner is shutting down');
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => {
+    this.#launch(job, false);
+  }
+
+  /** `slotTaken`: the job was created running (see `submit`), so it takes its slot now instead of queueing. */
+  #launch(job: JobRecord, slotTaken: boolean): void {
+    let resolve!: (final: JobRecord | undefined) => void;
+    const done = new Promise<JobRecord | undefined>((r) => {
       resolve = r;
     });
-    const running: RunningJob = { job, abort: new AbortController(), listeners: new Set(), done, pulled: 0, forced: false };
+    const running: RunningJob = {
+      job,
+      abort: new AbortController(),
+      listeners: new Set(),
+      done,
+      targets: [...job.targets],
+      pending: job.targets.filter((t) => t.outcome === 'pending').length,
+      startedAt: job.startedAt,
+      final: undefined,
+      pulled: 0,
+      forced: false,
+    };
     this.#running.set(job.id, running);
     this.#options.metrics.jobs.inc({ kind: job.kind });
     this.#options.metrics.jobsRunning.inc();
-    void this.#execute(running).finally(() => {
+    if (slotTaken) this.#active++;
+    void this.#execute(running, slotTaken).finally(() => {
       this.#running.delete(job.id);
       this.#options.metrics.jobsRunning.dec();
-      resolve();
+      resolve(running.final);
     });
   }
 
@@ -117,17 +163,21 @@ export class JobRunner {
     this.#waiting.shift()?.();
   }
 
-  async #execute(running: RunningJob): Promise<void> {
+  async #execute(running: RunningJob, slotTaken: boolean): Promise<void> {
     const { store, kit, metrics, logger } = this.#options;
     const { job } = running;
-    const log = logger.child({ jobId: job.id });
-    await this.#acquire();
+    if (!slotTaken) await this.#acquire();
     try {
-      if (this.#stopping) {
-        this.#finish(running, 'interrupted', { note: 'The server shut down before this job started.', reason: NOTHING_SENT });
-        return;
+      if (!slotTaken) {
+        if (this.#stopping) {
+          this.#finish(running, 'interrupted', { note: 'The server shut down before this job started.', reason: NOTHING_SENT });
+          return;
+        }
+        const startedAt = this.#now();
+        store.markStarted(job.id, startedAt);
+        running.startedAt = new Date(startedAt).toISOString();
       }
-      store.markStarted(job.id, this.#now());
+      const positions = running.targets.length > 1 ? positionsOf(running.targets) : undefined;
       const stopping = () => this.#stopping;
       const items = (async function* () {
         for (const [index, item] of job.items.entries()) {
@@ -147,16 +197,25 @@ export class JobRunner {
         if (running.forced) continue;
         // After an abort the engine reports unsettled targets as failed/aborted: they were interrupted.
         const outcome: TargetStatus = signal.aborted && result.outcome === 'failed' ? 'interrupted' : result.outcome;
-        const record = store.recordResult(job.id, { ...result, outcome }, this.#now());
+        const now = this.#now();
+        // The last pending target: its result and the job's end are written in one transaction.
+        const last = running.pending === 1;
+        const record = store.recordResult(job.id, outcome === result.outcome ? result : { ...result, outcome }, now, last);
         if (!record) {
-          log.warn({ plugin: result.plugin, target: result.target, item: result.item }, 'result for a target the job does not hold; ignored');
+          logger.warn({ jobId: job.id, plugin: result.plugin, target: result.target, item: result.item }, 'result for a target the job does not hold; ignored');
           continue;
         }
+        running.targets[positions?.get(`${record.item}\n${record.target}`) ?? 0] = record;
+        running.pending--;
         metrics.outcomes.inc({ plugin: record.plugin, outcome: record.outcome });
         this.#emit(running, { type: 'result', target: record });
+        if (last) {
+          running.final = completedJobRecord(job, running.targets, running.startedAt, now);
+          this.#emit(running, { type: 'done', job: running.final });
+        }
       }
-      if (running.forced) return;
-      if (this.#stopping && (store.getJob(job.id)?.summary.pending ?? 0) > 0) {
+      if (running.forced || running.final) return;
+      if (this.#stopping && running.pending > 0) {
         this.#finish(running, 'interrupted', {
           note: 'The server shut down while this job was running.',
           reason: STOPPED_IN_FLIGHT,
@@ -167,8 +226,8 @@ export class JobRunner {
         this.#finish(running, 'completed');
       }
     } catch (error) {
-      log.error({ err: error }, 'job failed outside the engine');
-      if (!running.forced && !store.closed) {
+      logger.error({ err: error, jobId: job.id }, 'job failed outside the engine');
+      if (!running.forced && !running.final && !store.closed) {
         this.#finish(running, this.#stopping ? 'interrupted' : 'completed', { note: 'The job ended early on an internal error.', reason: STOPPED_IN_FLIGHT });
       }
     } finally {
@@ -187,8 +246,8 @@ export class JobRunner {
       metrics.outcomes.inc({ plugin: target.plugin, outcome: target.outcome });
       this.#emit(running, { type: 'result', target });
     }
-    const job = store.getJob(running.job.id);
-    if (job) this.#emit(running, { type: 'done', job });
+    running.final = store.getJob(running.job.id);
+    if (running.final) this.#emit(running, { type: 'done', job: running.final });
   }
 
   /**
@@ -211,7 +270,8 @@ export class JobRunner {
     for (const running of this.#running.values()) running.abort.abort(new Error('server shutting down'));
     if (await within(abortGraceMs)) return;
     for (const running of this.#running.values()) {
-      if (running.forced) continue;
+      // A job whose every target settled is already recorded as completed; it only waits for the engine to let go.
+      if (running.forced || running.final) continue;
       running.forced = true;
       this.#finish(running, 'interrupted', {
         note: 'The server shut down while this job was running.',

@@ -100,6 +100,8 @@ describe('cancelkit-server over real HTTP (fake cloud plugin)', () => {
     const byTarget = Object.fromEntries(answer.json.targets.map((t: { target: string; outcome: string }) => [t.target, t.outcome]));
     expect(byTarget).toEqual({ 'fact-missing': 'not-found', 'fact-done': 'already-finished', 'fact-locked': 'not-cancellable' });
     expect(answer.json.targets.find((t: { target: string }) => t.target === 'fact-locked').reason).toBe('locked by maintenance');
+    // The reply is built from the records the runner wrote; reading the job back gives the same.
+    expect((await server.request('GET', answer.headers.get('location') ?? '')).json).toEqual(answer.json);
   });
 
   it('answers 202 for a single target when the client prefers respond-async', async () => {

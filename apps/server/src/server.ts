@@ -416,9 +416,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
           ...(request_.wait !== undefined ? { wait: request_.wait } : {}),
           ...('concurrency' in request_ && request_.concurrency !== undefined ? { concurrency: request_.concurrency } : {}),
         };
-        const created = store.createJob(
+        const created = runner.submit(
           { id: randomUUID(), kind: batch ? 'batch' : 'single', requestedBy: principal.name, requestId: request.id, items, options, targets },
-          now(),
           key === undefined ? undefined : { key, bodyHash: createHash('sha256').update(canonicalJson(body)).digest('hex'), ttlMs: limits.idempotencyTtlMs },
         );
         let jobId: string;
@@ -434,16 +433,17 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
           request.log.info({ jobId, idempotencyKey: key }, 'idempotent replay');
         } else {
           jobId = created.job.id;
-          runner.start(created.job);
           request.log.info({ jobId, requestedBy: principal.name, kind: created.job.kind, targets: targets.length, plugins: created.job.plugins }, 'cancellation accepted');
         }
         reply.header('location', `/v1/cancellations/${jobId}`);
         const preferAsync = /(^|[\s,;])respond-async([\s,;]|$)/i.test(String(request.headers.prefer ?? ''));
+        let final: JobRecord | undefined;
         if (!batch && !preferAsync) {
           const done = runner.completion(jobId);
-          if (done) await waitAtMost(done, syncWaitMs);
+          // The runner hands back the record it wrote; the store is read only when it has not finished.
+          if (done) final = await waitAtMost(done, syncWaitMs);
         } else if (preferAsync) reply.header('preference-applied', 'respond-async');
-        const job = store.getJob(jobId);
+        const job = final ?? store.getJob(jobId);
         if (!job) throw new HttpProblem('Unknown', `Job ${jobId} disappeared from the store.`, { status: 500 });
         const finished = job.status === 'completed' || job.status === 'interrupted';
         return reply.status(!batch && !preferAsync && finished ? 200 : 202).send(jobView(job));
@@ -551,9 +551,11 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   return app;
 }
 
-async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+/** The promise's value, or undefined when it takes longer than `ms`. */
+async function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const value = await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
   clearTimeout(timer);
+  return value;
 }
 

@@ -218,10 +218,54 @@ export function describeOpenError(file: string, error: unknown): StoreError {
   }
 }
 
+/** Every statement the store runs on a hot path, prepared once when the store opens. */
+function prepareStatements(db: DatabaseSync) {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    activeJobIds: db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running')`),
+    markJobInterrupted: db.prepare(`UPDATE jobs SET status = 'interrupted', finished_at = ?, note = ? WHERE id = ?`),
+    pendingFromItem: db.prepare(`SELECT position FROM targets WHERE job_id = ? AND outcome = 'pending' AND item >= ? ORDER BY position`),
+    pendingPositions: db.prepare(`SELECT position FROM targets WHERE job_id = ? AND outcome = 'pending'`),
+    interruptTarget: db.prepare(`UPDATE targets SET outcome = 'interrupted', seq = ?, settled_at = ?, reason = ? WHERE job_id = ? AND position = ?`),
+    failTarget: db.prepare(`UPDATE targets SET outcome = 'failed', seq = ?, settled_at = ?, error = ? WHERE job_id = ? AND position = ?`),
+    nextSeq: db.prepare(`UPDATE jobs SET last_result_seq = last_result_seq + 1 WHERE id = ? RETURNING last_result_seq`),
+    idempotencyKey: db.prepare(`SELECT body_hash, job_id, created_at FROM idempotency_keys WHERE requested_by = ? AND key = ?`),
+    deleteIdempotencyKey: db.prepare(`DELETE FROM idempotency_keys WHERE requested_by = ? AND key = ?`),
+    insertIdempotencyKey: db.prepare(`INSERT INTO idempotency_keys (requested_by, key, body_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`),
+    insertJob: db.prepare(
+      `INSERT INTO jobs (id, kind, status, requested_by, request_id, idempotency_key, options, items, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertTarget: db.prepare(`INSERT INTO targets (job_id, position, item, plugin, target, outcome) VALUES (?, ?, ?, ?, ?, 'pending')`),
+    markStarted: db.prepare(`UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
+    // The next result sequence number is taken inside the UPDATE, so a result costs two statements (this
+    // and `advanceSeq`/`settleJob`) and no SELECT; no match means no sequence number is used up.
+    settleTarget: db.prepare(
+      `UPDATE targets SET outcome = ?1, settled_at = ?2, request_id = ?3, reason = ?4, provider_code = ?5, error = ?6, attempts = ?7, duration_ms = ?8, state = ?9, waited = ?10,
+         seq = (SELECT last_result_seq + 1 FROM jobs WHERE id = ?11)
+       WHERE job_id = ?11 AND item = ?12 AND target = ?13 AND outcome = 'pending'
+       RETURNING seq`,
+    ),
+    advanceSeq: db.prepare(`UPDATE jobs SET last_result_seq = ? WHERE id = ?`),
+    settleJob: db.prepare(`UPDATE jobs SET last_result_seq = ?, status = 'completed', finished_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?`),
+    finishJob: db.prepare(`UPDATE jobs SET status = ?, finished_at = ?, note = COALESCE(?, note), started_at = COALESCE(started_at, ?) WHERE id = ?`),
+    job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
+    target: db.prepare(`SELECT * FROM targets WHERE job_id = ? AND position = ?`),
+    targets: db.prepare(`SELECT * FROM targets WHERE job_id = ? ORDER BY position`),
+    settledSince: db.prepare(`SELECT * FROM targets WHERE job_id = ? AND seq > ? ORDER BY seq`),
+  } satisfies Record<string, StatementSync>;
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** What `recordResult` writes: the engine's result, with the server's own outcomes allowed. */
+export type ResultToRecord = Omit<TargetResult, 'outcome'> & { readonly outcome: TargetStatus };
+
 export class JobStore {
   readonly file: string;
   readonly #db: DatabaseSync;
-  readonly #stmts: Record<string, StatementSync> = {};
+  readonly #sql: Statements;
   #closed = false;
 
   /** `busyTimeoutMs`: how long to wait for another process to release the file (a restart overlapping the old process's exit). */
@@ -239,6 +283,7 @@ export class JobStore {
       db.exec('BEGIN IMMEDIATE');
       db.exec(SCHEMA);
       db.exec('COMMIT');
+      this.#sql = prepareStatements(db);
     } catch (error) {
       try {
         db?.close();
@@ -250,23 +295,14 @@ export class JobStore {
     this.#db = db;
   }
 
-  #stmt(sql: string): StatementSync {
-    let stmt = this.#stmts[sql];
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      this.#stmts[sql] = stmt;
-    }
-    return stmt;
-  }
-
   #tx<T>(fn: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
+    this.#sql.begin.run();
     try {
       const value = fn();
-      this.#db.exec('COMMIT');
+      this.#sql.commit.run();
       return value;
     } catch (error) {
-      this.#db.exec('ROLLBACK');
+      this.#sql.rollback.run();
       throw error;
     }
   }
@@ -281,117 +317,92 @@ export class JobStore {
    */
   recoverInterrupted(now: number): string[] {
     return this.#tx(() => {
-      const rows = this.#stmt(`SELECT id FROM jobs WHERE status IN ('queued', 'running')`).all() as Row[];
+      const rows = this.#sql.activeJobIds.all() as Row[];
       const ids = rows.map((r) => String(r['id']));
       for (const id of ids) this.#interruptPending(id, now, INTERRUPTED_BY_RESTART);
-      for (const id of ids) {
-        this.#stmt(`UPDATE jobs SET status = 'interrupted', finished_at = ?, note = ? WHERE id = ?`).run(
-          now,
-          'The server stopped (crash or kill) while this job was running.',
-          id,
-        );
-      }
+      for (const id of ids) this.#sql.markJobInterrupted.run(now, 'The server stopped (crash or kill) while this job was running.', id);
       return ids;
     });
   }
 
   #interruptPending(jobId: string, now: number, reason: string, fromItem = 0): void {
-    const pending = this.#stmt(`SELECT position FROM targets WHERE job_id = ? AND outcome = 'pending' AND item >= ? ORDER BY position`).all(
-      jobId,
-      fromItem,
-    ) as Row[];
+    const pending = this.#sql.pendingFromItem.all(jobId, fromItem) as Row[];
     for (const row of pending) {
-      const seq = this.#nextSeq(jobId);
-      this.#stmt(`UPDATE targets SET outcome = 'interrupted', seq = ?, settled_at = ?, reason = ? WHERE job_id = ? AND position = ?`).run(
-        seq,
-        now,
-        reason,
-        jobId,
-        Number(row['position']),
-      );
+      this.#sql.interruptTarget.run(this.#nextSeq(jobId), now, reason, jobId, Number(row['position']));
     }
   }
 
   #nextSeq(jobId: string): number {
-    const row = this.#stmt(`UPDATE jobs SET last_result_seq = last_result_seq + 1 WHERE id = ? RETURNING last_result_seq`).get(jobId) as Row | undefined;
+    const row = this.#sql.nextSeq.get(jobId) as Row | undefined;
     return Number(row?.['last_result_seq'] ?? 0);
   }
 
   /**
    * Inserts a job and its target rows — or, under an idempotency key already used by this principal,
    * reports a replay (same body) or a conflict (different body) without inserting anything. One
-   * transaction, so concurrent identical requests cannot both create a job.
+   * transaction, so concurrent identical requests cannot both create a job. `startedAt`: the job starts
+   * at once (status `running`), which saves the separate write `markStarted` would make.
+   * The returned record is built from what was written, not read back.
    */
-  createJob(job: NewJob, now: number, claim?: IdempotencyClaim): CreateResult {
+  createJob(job: NewJob, now: number, claim?: IdempotencyClaim, startedAt?: number): CreateResult {
+    const options = JSON.stringify(job.options);
+    const items = JSON.stringify(job.items);
     return this.#tx(() => {
       if (claim) {
-        const existing = this.#stmt(`SELECT body_hash, job_id, created_at FROM idempotency_keys WHERE requested_by = ? AND key = ?`).get(
-          job.requestedBy,
-          claim.key,
-        ) as Row | undefined;
+        const existing = this.#sql.idempotencyKey.get(job.requestedBy, claim.key) as Row | undefined;
         if (existing && Number(existing['created_at']) + claim.ttlMs > now) {
           const jobId = String(existing['job_id']);
           return existing['body_hash'] === claim.bodyHash ? { kind: 'replay' as const, jobId } : { kind: 'conflict' as const, jobId };
         }
-        if (existing) this.#stmt(`DELETE FROM idempotency_keys WHERE requested_by = ? AND key = ?`).run(job.requestedBy, claim.key);
+        if (existing) this.#sql.deleteIdempotencyKey.run(job.requestedBy, claim.key);
       }
-      this.#stmt(
-        `INSERT INTO jobs (id, kind, status, requested_by, request_id, idempotency_key, options, items, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
-      ).run(job.id, job.kind, job.requestedBy, job.requestId, claim?.key ?? null, JSON.stringify(job.options), JSON.stringify(job.items), now);
-      const insertTarget = this.#stmt(`INSERT INTO targets (job_id, position, item, plugin, target, outcome) VALUES (?, ?, ?, ?, ?, 'pending')`);
+      const status: JobStatus = startedAt === undefined ? 'queued' : 'running';
+      this.#sql.insertJob.run(job.id, job.kind, status, job.requestedBy, job.requestId, claim?.key ?? null, options, items, now, startedAt ?? null);
+      const insertTarget = this.#sql.insertTarget;
       job.targets.forEach((t, position) => {
         insertTarget.run(job.id, position, t.item, t.plugin, t.target);
       });
-      if (claim) {
-        this.#stmt(`INSERT INTO idempotency_keys (requested_by, key, body_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`).run(
-          job.requestedBy,
-          claim.key,
-          claim.bodyHash,
-          job.id,
-          now,
-        );
-      }
-      const created = this.getJob(job.id);
-      if (!created) throw new StoreError(`job ${job.id} vanished right after it was inserted`);
-      return { kind: 'created' as const, job: created };
+      if (claim) this.#sql.insertIdempotencyKey.run(job.requestedBy, claim.key, claim.bodyHash, job.id, now);
+      return { kind: 'created' as const, job: newJobRecord(job, status, now, claim?.key, startedAt) };
     });
   }
 
   markStarted(jobId: string, now: number): void {
-    this.#stmt(`UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`).run(now, jobId);
+    this.#sql.markStarted.run(now, jobId);
   }
 
-  /** Records the engine's final result for one target; undefined when no pending row matches. */
-  recordResult(jobId: string, result: Omit<TargetResult, 'outcome'> & { readonly outcome: TargetStatus }, now: number): TargetRecord | undefined {
+  /**
+   * Records the engine's final result for one target; undefined when no pending row matches. With
+   * `completeJob`, the same transaction also marks the job completed — for the caller that knows this
+   * is its last pending target, so the result and the job's end are one write (and one commit to disk).
+   * The returned record is built from what was written, not read back.
+   */
+  recordResult(jobId: string, result: ResultToRecord, now: number, completeJob = false): TargetRecord | undefined {
+    const error = result.error ? JSON.stringify(result.error) : null;
+    const state = result.state ? JSON.stringify(result.state) : null;
+    const waited = result.waited ? JSON.stringify(result.waited) : null;
+    const durationMs = Math.round(result.durationMs);
     return this.#tx(() => {
-      const row = this.#stmt(`SELECT position FROM targets WHERE job_id = ? AND item = ? AND target = ? AND outcome = 'pending'`).get(
+      const row = this.#sql.settleTarget.get(
+        result.outcome,
+        now,
+        result.requestId ?? null,
+        result.reason ?? null,
+        result.providerCode ?? null,
+        error,
+        result.attempts,
+        durationMs,
+        state,
+        waited,
         jobId,
         result.item,
         result.target,
       ) as Row | undefined;
       if (!row) return undefined;
-      const position = Number(row['position']);
-      const seq = this.#nextSeq(jobId);
-      this.#stmt(
-        `UPDATE targets SET outcome = ?, seq = ?, settled_at = ?, request_id = ?, reason = ?, provider_code = ?, error = ?, attempts = ?, duration_ms = ?, state = ?, waited = ?
-         WHERE job_id = ? AND position = ?`,
-      ).run(
-        result.outcome,
-        seq,
-        now,
-        result.requestId ?? null,
-        result.reason ?? null,
-        result.providerCode ?? null,
-        result.error ? JSON.stringify(result.error) : null,
-        result.attempts,
-        Math.round(result.durationMs),
-        result.state ? JSON.stringify(result.state) : null,
-        result.waited ? JSON.stringify(result.waited) : null,
-        jobId,
-        position,
-      );
-      const updated = this.#stmt(`SELECT * FROM targets WHERE job_id = ? AND position = ?`).get(jobId, position) as Row;
-      return toTarget(updated);
+      const seq = Number(row['seq']);
+      if (completeJob) this.#sql.settleJob.run(seq, now, now, jobId);
+      else this.#sql.advanceSeq.run(seq, jobId);
+      return settledTarget(result, seq, now, durationMs, error, state, waited);
     });
   }
 
@@ -407,7 +418,7 @@ export class JobStore {
     options: { note?: string; reason?: string; untouchedFromItem?: number; untouchedReason?: string } = {},
   ): TargetRecord[] {
     return this.#tx(() => {
-      const before = this.#stmt(`SELECT position FROM targets WHERE job_id = ? AND outcome = 'pending'`).all(jobId) as Row[];
+      const before = this.#sql.pendingPositions.all(jobId) as Row[];
       const positions = before.map((r) => Number(r['position']));
       if (status === 'interrupted') {
         if (options.untouchedFromItem !== undefined && options.untouchedReason) {
@@ -416,38 +427,23 @@ export class JobStore {
         this.#interruptPending(jobId, now, options.reason ?? INTERRUPTED_BY_RESTART);
       } else {
         const error: CancelKitErrorJSON = { code: 'Unknown', message: 'The engine finished without a result for this target.', retryable: false };
-        for (const position of positions) {
-          const seq = this.#nextSeq(jobId);
-          this.#stmt(`UPDATE targets SET outcome = 'failed', seq = ?, settled_at = ?, error = ? WHERE job_id = ? AND position = ?`).run(
-            seq,
-            now,
-            JSON.stringify(error),
-            jobId,
-            position,
-          );
-        }
+        for (const position of positions) this.#sql.failTarget.run(this.#nextSeq(jobId), now, JSON.stringify(error), jobId, position);
       }
-      this.#stmt(`UPDATE jobs SET status = ?, finished_at = ?, note = COALESCE(?, note), started_at = COALESCE(started_at, ?) WHERE id = ?`).run(
-        status,
-        now,
-        options.note ?? null,
-        now,
-        jobId,
-      );
-      return positions.map((position) => toTarget(this.#stmt(`SELECT * FROM targets WHERE job_id = ? AND position = ?`).get(jobId, position) as Row));
+      this.#sql.finishJob.run(status, now, options.note ?? null, now, jobId);
+      return positions.map((position) => toTarget(this.#sql.target.get(jobId, position) as Row));
     });
   }
 
   getJob(id: string): JobRecord | undefined {
-    const row = this.#stmt(`SELECT * FROM jobs WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.#sql.job.get(id) as Row | undefined;
     if (!row) return undefined;
-    const targets = (this.#stmt(`SELECT * FROM targets WHERE job_id = ? ORDER BY position`).all(id) as Row[]).map(toTarget);
+    const targets = (this.#sql.targets.all(id) as Row[]).map(toTarget);
     return toJob(row, targets);
   }
 
   /** Settled targets of a job after a given result sequence number, in settlement order (SSE replay). */
   settledSince(jobId: string, afterSeq: number): TargetRecord[] {
-    return (this.#stmt(`SELECT * FROM targets WHERE job_id = ? AND seq > ? ORDER BY seq`).all(jobId, afterSeq) as Row[]).map(toTarget);
+    return (this.#sql.settledSince.all(jobId, afterSeq) as Row[]).map(toTarget);
   }
 
   /** The audit trail, newest first. `cursor` of the last job is what `before` takes for the next page. */
@@ -484,7 +480,7 @@ export class JobStore {
     const page = rows.slice(0, filter.limit);
     const jobs = page.map((row) => {
       const id = String(row['id']);
-      const targets = (this.#stmt(`SELECT * FROM targets WHERE job_id = ? ORDER BY position`).all(id) as Row[]).map(toTarget);
+      const targets = (this.#sql.targets.all(id) as Row[]).map(toTarget);
       return toJob(row, targets);
     });
     const last = page.at(-1);
@@ -519,6 +515,59 @@ function toTarget(row: Row): TargetRecord {
   ];
   for (const [key, value] of optional) if (value !== undefined) record[key] = value;
   return record as unknown as TargetRecord;
+}
+
+/** The record `createJob` returns: what `getJob` would read back right after the insert. */
+function newJobRecord(job: NewJob, status: JobStatus, now: number, idempotencyKey: string | undefined, startedAt: number | undefined): JobRecord {
+  const targets: TargetRecord[] = job.targets.map((t) => ({ item: t.item, plugin: t.plugin, target: t.target, outcome: 'pending' }));
+  const record: Record<string, unknown> = {
+    id: job.id,
+    kind: job.kind,
+    status,
+    requestedBy: job.requestedBy,
+    requestId: job.requestId,
+    createdAt: new Date(now).toISOString(),
+    options: job.options,
+    items: job.items,
+    plugins: [...new Set(job.items.map((i) => i.plugin))],
+    summary: summarize(targets),
+    targets,
+  };
+  if (idempotencyKey !== undefined) record['idempotencyKey'] = idempotencyKey;
+  if (startedAt !== undefined) record['startedAt'] = new Date(startedAt).toISOString();
+  return record as unknown as JobRecord;
+}
+
+/** The record `recordResult` returns: what reading the row back would give (same keys, same order). */
+function settledTarget(
+  result: ResultToRecord,
+  seq: number,
+  now: number,
+  durationMs: number,
+  error: string | null,
+  state: string | null,
+  waited: string | null,
+): TargetRecord {
+  const record: Record<string, unknown> = { item: result.item, plugin: result.plugin, target: result.target, outcome: result.outcome, seq, settledAt: new Date(now).toISOString() };
+  if (result.requestId != null) record['requestId'] = String(result.requestId);
+  if (result.reason != null) record['reason'] = String(result.reason);
+  if (result.providerCode != null) record['providerCode'] = String(result.providerCode);
+  if (error !== null) record['error'] = JSON.parse(error);
+  record['attempts'] = result.attempts;
+  record['durationMs'] = durationMs;
+  if (state !== null) record['state'] = JSON.parse(state);
+  if (waited !== null) record['waited'] = JSON.parse(waited);
+  return record as unknown as TargetRecord;
+}
+
+/**
+ * A running job's record once it has ended, from the record it started with and its settled targets —
+ * what `getJob` would read back after `recordResult(…, completeJob)` (same keys, same order), so the
+ * server can answer without reading the job again.
+ */
+export function completedJobRecord(job: JobRecord, targets: readonly TargetRecord[], startedAt: string | undefined, finishedAt: number): JobRecord {
+  const iso = new Date(finishedAt).toISOString();
+  return { ...job, status: 'completed', summary: summarize(targets), targets, startedAt: startedAt ?? iso, finishedAt: iso };
 }
 
 function summarize(targets: readonly TargetRecord[]): JobSummary {
