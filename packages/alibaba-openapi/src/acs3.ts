@@ -3,8 +3,8 @@
  * (openapi-core `doRequest` + `getAuthorization`). Signing and verifying share the canonicalisation code,
  * so the emulator checks requests with exactly the rules the client signs with.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { canonicalQuery, canonicalUri, compareCodeUnits, parseQueryPairs } from './encoding.js';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { canonicalQuery, canonicalQueryOfRecord, canonicalUri, compareCodeUnits, parseQueryPairs } from './encoding.js';
 import {
   AUTH_ERRORS,
   type AlibabaVerdict,
@@ -40,17 +40,50 @@ export interface Acs3SignOptions {
   readonly nonce?: string;
 }
 
+/** SHA-256 of the empty body, which nearly every RPC call and ROA cancel sends: no need to hash it each time. */
+export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot `crypto.hash` skips the Hash object `createHash` builds: about 4x faster on short inputs.
+  return hash('sha256', data, 'hex');
 }
+
+// The formatted second is reused until the clock moves on: `toISOString` plus a regex per call was a
+// tenth of a signature's cost. Keyed by the exact start of the second, so any `ms` gives what it gave before.
+let isoSecondStart = Number.NaN;
+let isoSecondText = '';
 
 /** `YYYY-MM-DDTHH:mm:ssZ` in UTC without milliseconds (the SDK's `getTimestamp`). */
 export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Date truncates the time value toward zero; the start of that second, in exact integer arithmetic.
+  const t = Math.trunc(ms);
+  const start = t - (((t % 1000) + 1000) % 1000);
+  if (start !== isoSecondStart) {
+    // Throws RangeError for NaN or an out-of-range time, as before; the cache is then left as it was.
+    const text = new Date(start).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    isoSecondStart = start;
+    isoSecondText = text;
+  }
+  return isoSecondText;
 }
 
+// Nonces are cut from one block of CSPRNG output, refilled when used up: `randomBytes(16)` per nonce is a
+// getrandom system call (6-12 µs, most of a signature). Every 16-byte slice is handed out once and
+// never again, so nonces stay as unpredictable and as unique as before. Filled lazily, on first use.
+const NONCE_HEX_CHARS = 32;
+const NONCE_POOL_BYTES = 4096;
+let noncePool = '';
+let noncePoolOffset = 0;
+
+/** A fresh nonce: 16 random bytes as 32 lower-case hex characters. */
 export function newNonce(): string {
-  return randomBytes(16).toString('hex');
+  if (noncePoolOffset + NONCE_HEX_CHARS > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_BYTES).toString('hex');
+    noncePoolOffset = 0;
+  }
+  const start = noncePoolOffset;
+  noncePoolOffset += NONCE_HEX_CHARS;
+  return noncePool.slice(start, noncePoolOffset);
 }
 
 /** Headers that take part in the signature: `host`, `content-type` and every `x-acs-*`. */
@@ -79,8 +112,9 @@ export function acs3Signature(stringToSign: string, secret: string): string {
   return createHmac('sha256', secret).update(stringToSign).digest('hex');
 }
 
-function assertHeaderValue(name: string, value: string): void {
-  if (/[\r\n\0]/.test(value)) throw new RangeError(`header ${name} contains a line break or NUL`);
+/** True when a header value holds CR, LF or NUL (header injection). Three `includes` scans beat a regex here. */
+function hasLineBreakOrNul(value: string): boolean {
+  return value.includes('\n') || value.includes('\r') || value.includes('\0');
 }
 
 /**
@@ -89,32 +123,47 @@ function assertHeaderValue(name: string, value: string): void {
  * `x-acs-security-token` for STS credentials) and `authorization`.
  */
 export function signAcs3(request: Acs3Request, credentials: SigningCredentials, options: Acs3SignOptions = {}): Record<string, string> {
-  const body = request.body ?? '';
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+  const extra = request.headers;
+  if (extra !== undefined) for (const name of Object.keys(extra)) headers[name.toLowerCase()] = extra[name] as string;
+  const body = request.body;
+  const payloadHash = body === undefined || body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(body);
   headers.host = request.host;
   headers['x-acs-action'] = request.action;
   headers['x-acs-version'] = request.version;
   headers['x-acs-date'] = options.date ?? isoSeconds(Date.now());
   headers['x-acs-signature-nonce'] = options.nonce ?? newNonce();
-  headers['x-acs-content-sha256'] = sha256Hex(body);
+  headers['x-acs-content-sha256'] = payloadHash;
   if (credentials.securityToken) {
     headers['x-acs-accesskey-id'] = credentials.accessKeyId;
     headers['x-acs-security-token'] = credentials.securityToken;
   }
   delete headers.authorization;
-  for (const [name, value] of Object.entries(headers)) assertHeaderValue(name, value);
-  const signedHeaders = Object.keys(headers).filter(isAcs3SignedHeader).sort(compareCodeUnits);
-  const canonicalRequest = acs3CanonicalRequest({
-    method: request.method.toUpperCase(),
-    canonicalUri: canonicalUri(request.path),
-    canonicalQuery: canonicalQuery(Object.entries(request.query ?? {})),
-    headers,
-    signedHeaders,
-    payloadHash: headers['x-acs-content-sha256'],
-  });
+
+  // One pass: refuse header injection and pick the signed names; then sort those few names and build the
+  // canonical headers and the SignedHeaders list together (the same bytes as acs3CanonicalRequest).
+  const signedNames: string[] = [];
+  for (const name of Object.keys(headers)) {
+    if (isAcs3SignedHeader(name)) signedNames.push(name);
+    // Values generated here (hex digest, our own date and nonce) cannot hold a line break: check the rest.
+    if (name === 'x-acs-content-sha256' || (name === 'x-acs-date' && options.date === undefined) || (name === 'x-acs-signature-nonce' && options.nonce === undefined)) {
+      continue;
+    }
+    const value = headers[name];
+    // Callers from plain JS may slip a non-string through; check what it will be sent as.
+    if (hasLineBreakOrNul(typeof value === 'string' ? value : String(value))) throw new RangeError(`header ${name} contains a line break or NUL`);
+  }
+  signedNames.sort(compareCodeUnits);
+  let canonicalHeaders = '';
+  let signedHeaders = '';
+  for (let i = 0; i < signedNames.length; i++) {
+    const name = signedNames[i] as string;
+    canonicalHeaders += `${name}:${(headers[name] ?? '').trim()}\n`;
+    signedHeaders += i === 0 ? name : `;${name}`;
+  }
+  const canonicalRequest = `${request.method.toUpperCase()}\n${canonicalUri(request.path)}\n${canonicalQueryOfRecord(request.query)}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
   const signature = acs3Signature(acs3StringToSign(canonicalRequest), credentials.accessKeySecret);
-  headers.authorization = `${ACS3_ALGORITHM} Credential=${credentials.accessKeyId},SignedHeaders=${signedHeaders.join(';')},Signature=${signature}`;
+  headers.authorization = `${ACS3_ALGORITHM} Credential=${credentials.accessKeyId},SignedHeaders=${signedHeaders},Signature=${signature}`;
   return headers;
 }
 

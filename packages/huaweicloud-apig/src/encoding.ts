@@ -4,6 +4,9 @@
  * so those five are escaped on top.
  */
 export function rfc3986Encode(value: string): string {
+  // Ids, uuids and most query values need no escaping: skip encodeURIComponent (a runtime call) and the
+  // replace for them; the result is the same string either way.
+  if (typeof value === 'string' && isUnreserved(value, false)) return value;
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -12,6 +15,8 @@ export function rfc3986Encode(value: string): string {
  * treat `+` literally; URLSearchParams would not). Malformed escapes return undefined.
  */
 export function percentDecode(value: string): string | undefined {
+  // Without a `%` there is nothing to decode (and nothing malformed).
+  if (typeof value === 'string' && !value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {
@@ -30,4 +35,19 @@ export function parseRawQuery(rawQuery: string): [string, string][] {
     pairs.push([percentDecode(rawKey) ?? rawKey, percentDecode(rawValue) ?? rawValue]);
   }
   return pairs;
+}
+
+/**
+ * True when every character is RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`), so encoding leaves the value
+ * unchanged; with `allowSlash`, `/` is accepted too (a whole path of such segments).
+ */
+export function isUnreserved(value: string, allowSlash: boolean): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    // 0-9, A-Z, a-z, then - . _ ~
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 126) continue;
+    if (c === 47 && allowSlash) continue;
+    return false;
+  }
+  return true;
 }

@@ -3,8 +3,8 @@
  * `@huaweicloud/huaweicloud-sdk-core`'s AKSKSigner computes it, so a request we sign is accepted exactly
  * where an SDK-signed one is. The shared canonical-request builder is also what the verifier uses.
  */
-import { createHash, createHmac } from 'node:crypto';
-import { parseRawQuery, percentDecode, rfc3986Encode } from './encoding.js';
+import { createHmac, hash } from 'node:crypto';
+import { isUnreserved, parseRawQuery, percentDecode, rfc3986Encode } from './encoding.js';
 
 export const SDK_HMAC_SHA256 = 'SDK-HMAC-SHA256';
 export const V11_HMAC_SHA256 = 'V11-HMAC-SHA256';
@@ -39,9 +39,33 @@ export interface DerivedSignOptions extends SignOptions {
   readonly serviceName: string;
 }
 
+// The formatted second (and whether it is a valid X-Sdk-Date) is reused until the clock moves on:
+// `toISOString`, two regex replaces and re-parsing the result were a fifth of a signature's cost. Keyed by
+// the exact start of the second, so any `ms` gives what it gave before.
+let sdkSecondStart = Number.NaN;
+let sdkSecondText = '';
+let sdkSecondValid = false;
+
 /** Epoch ms → `YYYYMMDDTHHmmssZ`. */
 export function formatSdkDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  // Date truncates the time value toward zero; the start of that second, in exact integer arithmetic.
+  const t = Math.trunc(ms);
+  const start = t - (((t % 1000) + 1000) % 1000);
+  if (start !== sdkSecondStart) {
+    // Throws RangeError for NaN or an out-of-range time, as before; the cache is then left as it was.
+    const text = new Date(start).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+    sdkSecondStart = start;
+    sdkSecondText = text;
+    // Years before 100 or after 9999 format to something `parseSdkDate` refuses; decided once per second.
+    sdkSecondValid = parseSdkDate(text) !== undefined;
+  }
+  return sdkSecondText;
+}
+
+/** `formatSdkDate`, or undefined when the result would not be a valid X-Sdk-Date. */
+function formatValidSdkDate(ms: number): string | undefined {
+  const text = formatSdkDate(ms);
+  return sdkSecondValid ? text : undefined;
 }
 
 /** `YYYYMMDDTHHmmssZ` → epoch ms, or undefined when it is not exactly that shape or not a real time. */
@@ -50,11 +74,13 @@ export function parseSdkDate(value: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return formatSdkDate(ms) === value ? ms : undefined;
+  // Formatted directly, not through formatSdkDate's cache, which calls this function to fill itself.
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z') === value ? ms : undefined;
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot `crypto.hash` skips the Hash object `createHash` builds: about 4x faster on short inputs.
+  return hash('sha256', data, 'hex');
 }
 
 export function hmacSha256Hex(key: string | Uint8Array, data: string | Uint8Array): string {
@@ -68,6 +94,8 @@ export function hmacSha256Hex(key: string | Uint8Array, data: string | Uint8Arra
  *   got from `url.parse`, so characters `url.parse` escapes (`'`, space, `{`…) end up double-encoded.
  */
 export function canonicalUri(rawPath: string, mode: 'normalize' | 'as-received' = 'normalize'): string {
+  // A path of unreserved characters and slashes (ids, uuids) decodes and encodes to itself in both modes.
+  if (isUnreserved(rawPath, true)) return rawPath.endsWith('/') ? rawPath : `${rawPath}/`;
   const segments = rawPath.split('/').map((segment) => {
     const decoded = mode === 'normalize' ? (percentDecode(segment) ?? segment) : segment;
     return rfc3986Encode(decoded);
@@ -92,6 +120,7 @@ export function canonicalQueryFromPairs(pairs: readonly (readonly [string, strin
 }
 
 export function canonicalQuery(rawQuery: string): string {
+  if (rawQuery === '') return '';
   return canonicalQueryFromPairs(parseRawQuery(rawQuery));
 }
 
@@ -105,24 +134,20 @@ export interface CanonicalParts {
 }
 
 export function buildCanonicalRequest(parts: CanonicalParts): { canonicalRequest: string; signedHeaders: string } {
-  const canonicalHeaders = parts.headers.map(([name, value]) => `${name}:${value}\n`).join('');
-  const signedHeaders = parts.headers.map(([name]) => name).join(';');
-  const canonicalRequest = [
-    parts.method,
-    parts.canonicalUri,
-    parts.canonicalQuery,
-    canonicalHeaders,
-    signedHeaders,
-    parts.payloadHash,
-  ].join('\n');
+  let canonicalHeaders = '';
+  let signedHeaders = '';
+  for (let i = 0; i < parts.headers.length; i++) {
+    const [name, value] = parts.headers[i] as readonly [string, string];
+    canonicalHeaders += `${name}:${value}\n`;
+    signedHeaders += i === 0 ? name : `;${name}`;
+  }
+  const canonicalRequest = `${parts.method}\n${parts.canonicalUri}\n${parts.canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${parts.payloadHash}`;
   return { canonicalRequest, signedHeaders };
 }
 
 export function stringToSign(algorithm: string, sdkDate: string, canonicalRequest: string, info?: string): string {
-  const lines = [algorithm, sdkDate];
-  if (info !== undefined) lines.push(info);
-  lines.push(sha256Hex(canonicalRequest));
-  return lines.join('\n');
+  const digest = sha256Hex(canonicalRequest);
+  return info === undefined ? `${algorithm}\n${sdkDate}\n${digest}` : `${algorithm}\n${sdkDate}\n${info}\n${digest}`;
 }
 
 /** HKDF-SHA256 (salt = AK, IKM = SK, 32 bytes), returned as lower-case hex: the V11 signing key. */
@@ -133,12 +158,6 @@ export function deriveV11Key(ak: string, sk: string, info: string): string {
     .digest('hex');
 }
 
-function findHeader(headers: Readonly<Record<string, string>>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
-  return undefined;
-}
-
 interface Prepared {
   readonly sdkDate: string;
   readonly added: Record<string, string>;
@@ -146,38 +165,81 @@ interface Prepared {
   readonly signedHeaders: string;
 }
 
+const CONTENT_SHA256_LOWER = HEADER_CONTENT_SHA256.toLowerCase();
+const SDK_DATE_LOWER = HEADER_SDK_DATE.toLowerCase();
+
+function compareHeaderPairs(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** True when a header value holds CR, LF or NUL (header injection). Three `includes` scans beat a regex here. */
+function hasLineBreakOrNul(value: string): boolean {
+  return value.includes('\n') || value.includes('\r') || value.includes('\0');
+}
+
 function prepare(request: SignableRequest, options: SignOptions): Prepared {
   const url = typeof request.url === 'string' ? new URL(request.url) : request.url;
-  const added: Record<string, string> = {};
-  let sdkDate = findHeader(request.headers, HEADER_SDK_DATE);
-  if (sdkDate === undefined) {
-    sdkDate = typeof options.date === 'string' ? options.date : formatSdkDate(options.date ?? Date.now());
-    added[HEADER_SDK_DATE] = sdkDate;
-  }
-  if (parseSdkDate(sdkDate) === undefined) throw new TypeError('X-Sdk-Date must be a UTC time in the form YYYYMMDDTHHmmssZ');
-  if (findHeader(request.headers, 'host') === undefined) added.host = url.host;
-
-  const merged = new Map<string, string>();
-  for (const [name, value] of [...Object.entries(request.headers), ...Object.entries(added)]) {
+  // One pass over the caller's headers: lower-case names, note X-Sdk-Date / host, and build the signed
+  // pairs. Problems are remembered and thrown after the date check, in the order they used to surface.
+  const given = request.headers;
+  const headers: [string, string][] = [];
+  let givenDate: string | undefined;
+  let hostGiven = false;
+  let headerProblem: string | undefined;
+  for (const name of Object.keys(given)) {
+    const value = given[name] as string;
     const lower = name.toLowerCase();
-    if (merged.has(lower)) throw new TypeError(`Header "${lower}" is given twice (names are case-insensitive)`);
-    if (/[\r\n\0]/.test(value)) throw new TypeError(`Header "${lower}" has a line break or NUL in its value`);
-    // The SDK leaves multipart content-type out of the signature (its boundary is chosen later).
-    if (lower === 'content-type' && value.includes('multipart/form-data')) continue;
-    merged.set(lower, value.trim());
+    if (lower === SDK_DATE_LOWER) givenDate ??= value;
+    else if (lower === 'host') hostGiven = true;
+    if (headerProblem !== undefined) continue;
+    headerProblem = addSignedHeader(headers, lower, value);
   }
-  const headers = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-  const declaredHash = merged.get(HEADER_CONTENT_SHA256.toLowerCase());
-  const payloadHash = declaredHash ?? (request.body === undefined ? EMPTY_BODY_SHA256 : sha256Hex(request.body));
+  const added: Record<string, string> = {};
+  let sdkDate: string | undefined;
+  if (givenDate !== undefined || typeof options.date === 'string') {
+    // A date the caller wrote: check its shape and that it is a real time.
+    sdkDate = givenDate ?? (options.date as string);
+    if (parseSdkDate(sdkDate) === undefined) sdkDate = undefined;
+  } else {
+    // A date we format ourselves: valid by construction within years 100-9999, checked once per second.
+    sdkDate = formatValidSdkDate(options.date ?? Date.now());
+  }
+  if (sdkDate === undefined) throw new TypeError('X-Sdk-Date must be a UTC time in the form YYYYMMDDTHHmmssZ');
+  if (headerProblem !== undefined) throw new TypeError(headerProblem);
+  // What we add cannot clash with the caller's names (only added when absent), and a validated date or a
+  // URL host has no line break or surrounding space: straight into the signed pairs.
+  if (givenDate === undefined) {
+    added[HEADER_SDK_DATE] = sdkDate;
+    headers.push([SDK_DATE_LOWER, sdkDate]);
+  }
+  if (!hostGiven) {
+    added.host = url.host;
+    headers.push(['host', url.host]);
+  }
+  headers.sort(compareHeaderPairs);
+
+  let payloadHash: string | undefined;
+  for (const [name, value] of headers) if (name === CONTENT_SHA256_LOWER) payloadHash = value;
+  payloadHash ??= request.body === undefined ? EMPTY_BODY_SHA256 : sha256Hex(request.body);
   const { canonicalRequest, signedHeaders } = buildCanonicalRequest({
     method: request.method.toUpperCase(),
     canonicalUri: canonicalUri(url.pathname),
-    canonicalQuery: canonicalQuery(url.search.replace(/^\?/, '')),
+    canonicalQuery: canonicalQuery(url.search.slice(1)),
     headers,
     payloadHash,
   });
   return { sdkDate, added, canonicalRequest, signedHeaders };
+}
+
+/** Adds one header to the signed pairs, or returns why it cannot be sent. */
+function addSignedHeader(headers: [string, string][], lower: string, value: string): string | undefined {
+  for (const [name] of headers) if (name === lower) return `Header "${lower}" is given twice (names are case-insensitive)`;
+  if (hasLineBreakOrNul(value)) return `Header "${lower}" has a line break or NUL in its value`;
+  // The SDK leaves multipart content-type out of the signature (its boundary is chosen later).
+  if (lower === 'content-type' && value.includes('multipart/form-data')) return undefined;
+  headers.push([lower, value.trim()]);
+  return undefined;
 }
 
 /**
@@ -187,7 +249,9 @@ function prepare(request: SignableRequest, options: SignOptions): Prepared {
 export function signSdkHmacSha256(request: SignableRequest, key: SigningKey, options: SignOptions = {}): Record<string, string> {
   const { sdkDate, added, canonicalRequest, signedHeaders } = prepare(request, options);
   const signature = hmacSha256Hex(key.sk, stringToSign(SDK_HMAC_SHA256, sdkDate, canonicalRequest));
-  return { ...added, Authorization: `${SDK_HMAC_SHA256} Access=${key.ak}, SignedHeaders=${signedHeaders}, Signature=${signature}` };
+  // `added` is this call's own object: extend it rather than copy it.
+  added.Authorization = `${SDK_HMAC_SHA256} Access=${key.ak}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return added;
 }
 
 /** Signs with V11-HMAC-SHA256 (derived key per day, region and service), as the SDK's DerivedAKSKSigner. */
@@ -196,10 +260,8 @@ export function signDerivedHmacSha256(request: SignableRequest, key: SigningKey,
   const info = `${sdkDate.slice(0, 8)}/${options.regionId}/${options.serviceName}`;
   const derived = deriveV11Key(key.ak, key.sk, info);
   const signature = hmacSha256Hex(derived, stringToSign(V11_HMAC_SHA256, sdkDate, canonicalRequest, info));
-  return {
-    ...added,
-    Authorization: `${V11_HMAC_SHA256} Credential=${key.ak}/${info}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-  };
+  added.Authorization = `${V11_HMAC_SHA256} Credential=${key.ak}/${info}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return added;
 }
 
 /** The canonical request a signature covers (for debugging and tests; holds no secret unless a header does). */
