@@ -8,7 +8,10 @@
  * "not started" error and are not journalled, so a re-run picks them up. A second signal aborts the
  * in-flight requests too.
  */
-import type { CancelKit, CancellablePlugin, PluginRegistry } from '@cancelkit/core';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { CancellablePlugin, PluginRegistry } from '@cancelkit/core';
+import type { Kit } from '@cancelkit/core/kit';
 import { type CancelKitError, isCancelKitError, toCancelKitError } from '@cancelkit/core/plugin';
 import type { BatchEntry } from './batch-input.js';
 import { exitCodeForRecords } from './exit-codes.js';
@@ -103,7 +106,7 @@ export async function prepareBatch(entries: readonly BatchEntry[], registry: Plu
 }
 
 export interface ExecuteBatchOptions {
-  readonly kit: CancelKit;
+  readonly kit: Kit;
   readonly batch: PreparedBatch;
   readonly sink: ResultSink;
   readonly format: OutputFormat;
@@ -117,6 +120,8 @@ export interface ExecuteBatchOptions {
   readonly waitTimeoutMs?: number;
   /** Draw the progress bar (callers pass false for json consumers like the demo's checks). */
   readonly progress?: boolean;
+  /** Called after each record is written (`boundBatchMemory()` for large batches). */
+  readonly afterRecord?: () => void;
 }
 
 export interface BatchOutcome {
@@ -128,8 +133,32 @@ export interface BatchOutcome {
 
 const key = (plugin: string, target: string) => `${plugin}\u0000${target}`;
 
+/**
+ * A batch's memory is nearly all short-lived garbage: got allocates ~150 kB per request while the live
+ * heap stays at 25–30 MB for 10,000 targets. Left alone, V8 grows the young generation to its maximum and
+ * lets promoted garbage pile up in an old generation it collects late (300 MB peak RSS for 10,000
+ * targets; measured heap spaces at the peak: new 32 MB, old 88 MB, 102 MB used). So a batch keeps the
+ * young generation at its current size (the growth factor is read at run time, unlike
+ * `--max-semi-space-size`) and runs a full collection every `GC_EVERY_RECORDS` records: ~10 ms each on a
+ * 30 MB heap, and the peak stays near 170 MB. The V8 flags are set only for batches, never at start-up.
+ */
+const GC_EVERY_RECORDS = 1_000;
+
+/** Returns the hook `executeBatch` calls once per record. */
+export function boundBatchMemory(): () => void {
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  v8.setFlagsFromString('--expose-gc');
+  // `--expose-gc` set after start-up applies to contexts created afterwards: take `gc` from a new one.
+  const gc = runInNewContext('gc') as unknown;
+  if (typeof gc !== 'function') return () => undefined;
+  let records = 0;
+  return () => {
+    if (++records % GC_EVERY_RECORDS === 0) (gc as () => void)();
+  };
+}
+
 export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchOutcome> {
-  const { kit, batch, sink, journal, errPrinter } = options;
+  const { kit, batch, sink, journal, errPrinter, afterRecord } = options;
   const summary: Summary = emptySummary();
   const records: ResultRecord[] = [];
   const emit = (record: ResultRecord, journalIt: boolean) => {
@@ -138,6 +167,7 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchO
     addToSummary(summary, record.outcome);
     progress?.update(record.outcome);
     sink.write(record);
+    afterRecord?.();
   };
 
   // Resume: what the journal already settled is skipped, decided once before anything runs.

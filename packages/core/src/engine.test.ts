@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff.js';
 import type { CancelKitConfig } from './config.js';
 import type { TargetResult } from './engine.js';
+import { definePlugin } from './contract.js';
 import { createCancelKit } from './kit.js';
+import { createKit } from './light-kit.js';
+import { TokenBucket } from './rate-limit.js';
 import { FakeCloud, fakePlugin, VirtualClock } from './test-support/fake-plugin.js';
 
 function kitFor(cloud: FakeCloud, opts: { clock?: VirtualClock; config?: CancelKitConfig } = {}) {
@@ -279,8 +282,8 @@ describe('engine: rate limiting', () => {
     const start = clock.now();
     const results = await collect(kit.run(items, { concurrency: 5, precheck: false }));
     expect(results).toHaveLength(21);
-    // burst of 2 at 10 qps: 19 more tokens take at least 1.9 s of (virtual) time.
-    expect(clock.now() - start).toBeGreaterThanOrEqual(1_900);
+    // A rate the user set has a burst of 1: 20 more tokens at 10 qps take at least 2 s of (virtual) time.
+    expect(clock.now() - start).toBeGreaterThanOrEqual(2_000);
     expect(clock.now() - start).toBeLessThan(2_500);
   });
 
@@ -305,6 +308,62 @@ describe('engine: rate limiting', () => {
     const t0 = clock.now();
     for (let i = 0; i < 3; i++) await kit.cancel('fake.slow.job', { ids: [`a${i}`] }, { precheck: false });
     expect(clock.now() - t0).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
+describe('engine: rate limit bursts', () => {
+  function timedPlugin(clock: VirtualClock, sent: number[], defaultQps?: number) {
+    const base = fakePlugin(new FakeCloud(), { id: 'fake.timed.job', service: 'fake.timed', ...(defaultQps !== undefined ? { defaultQps } : {}) });
+    return definePlugin<{ id: string }>({
+      manifest: base.manifest,
+      parse: (i) => i as { id: string },
+      targets: (p) => [p.id],
+      async cancel(p) {
+        sent.push(clock.now());
+        return [{ target: p.id, outcome: 'cancelled' }];
+      },
+    });
+  }
+  const items = (n: number) => Array.from({ length: n }, (_, i) => ({ plugin: 'fake.timed.job', params: { id: `t${i}` } }));
+
+  it('never sends more than a user-set qps in any one-second window', async () => {
+    const clock = new VirtualClock();
+    const sent: number[] = [];
+    const kit = createKit({ plugins: [timedPlugin(clock, sent)], clock, config: { rateLimits: { '*': 10 } } });
+    const t0 = clock.now();
+    const results = await collect(kit.run(items(35), { concurrency: 8, precheck: false }));
+    expect(results.filter((r) => r.outcome === 'cancelled')).toHaveLength(35);
+    for (const t of sent) expect(sent.filter((s) => s >= t && s < t + 1_000).length).toBeLessThanOrEqual(10);
+    // Steady at the rate: 34 tokens after the first take 3.4 s.
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(3_400);
+    expect(clock.now() - t0).toBeLessThan(3_800);
+  });
+
+  it('does not lose the rate to late timers, and still holds any second to qps + 1', async () => {
+    // Every sleep ends 1 ms late, as real timers do on a busy event loop.
+    const clock = new VirtualClock();
+    const late = { now: () => clock.now(), sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms + 1, signal) };
+    const bucket = new TokenBucket(500, 1, late);
+    const t0 = clock.now();
+    const sent: number[] = [];
+    for (let i = 0; i < 1_001; i++) {
+      await bucket.take();
+      sent.push(clock.now());
+    }
+    // 1,000 tokens after the first at 500 qps: 2 s (a strict cap would lose 1 ms per 2 ms wait: 3 s).
+    expect(clock.now() - t0).toBeLessThan(2_100);
+    for (const t of sent) expect(sent.filter((s) => s >= t && s < t + 1_000).length).toBeLessThanOrEqual(501);
+  });
+
+  it("keeps the manifest default's burst of a fifth of its qps", async () => {
+    const clock = new VirtualClock();
+    const sent: number[] = [];
+    const kit = createKit({ plugins: [timedPlugin(clock, sent, 20)], clock });
+    const t0 = clock.now();
+    await collect(kit.run(items(6), { concurrency: 8, precheck: false }));
+    // 20 qps: a burst of 4 goes at once, then one every 50 ms.
+    expect(sent.slice(0, 4)).toEqual([t0, t0, t0, t0]);
+    expect((sent[4] ?? t0) - t0).toBeGreaterThanOrEqual(50);
   });
 });
 

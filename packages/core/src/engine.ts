@@ -17,7 +17,7 @@ import { createCallContext } from './context.js';
 import type { CredentialSource } from './credentials.js';
 import { CancelKitError, type CancelKitErrorJSON, serializeError, toCancelKitError } from './errors.js';
 import type { Logger, SecretRegistry } from './logger.js';
-import { RateLimiters } from './rate-limit.js';
+import { defaultBurst, RateLimiters } from './rate-limit.js';
 import { checkEndpoint, type HttpClient } from './transport.js';
 
 /** One final record per target. */
@@ -119,10 +119,12 @@ export class Engine {
       const { service, defaultQps } = plugin.manifest;
       if (!serviceQps.has(service) || defaultQps !== undefined) serviceQps.set(service, defaultQps);
     }
-    this.#limiters = new RateLimiters(
-      (service) => config.rateLimits[service] ?? config.rateLimits['*'] ?? serviceQps.get(service),
-      deps.clock,
-    );
+    this.#limiters = new RateLimiters((service) => {
+      const chosen = config.rateLimits[service] ?? config.rateLimits['*'];
+      if (chosen !== undefined) return { qps: chosen, burst: 1 };
+      const manifestQps = serviceQps.get(service);
+      return manifestQps === undefined ? undefined : { qps: manifestQps, burst: defaultBurst(manifestQps) };
+    }, deps.clock);
   }
 
   plugin(id: string): CancellablePlugin<unknown> {

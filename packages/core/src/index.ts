@@ -11,6 +11,7 @@ export * from './http-client.js';
 export * from './rate-limit.js';
 export * from './backoff.js';
 export * from './engine.js';
+export * from './light-kit.js';
 export * from './kit.js';
 export * from './context.js';
 export * from './compat.js';

@@ -5,18 +5,16 @@
  */
 import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
-import { type CancelKitConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import type { CancelKitConfig } from './config.js';
+import { resolveConfig } from './config.js';
 import { systemClock } from './clock.js';
-import { type CancellablePlugin, type Clock, isCancellablePlugin, type OperationState, type PluginManifest } from './contract.js';
+import { type CancellablePlugin, type Clock, isCancellablePlugin } from './contract.js';
 import type { CredentialSource } from './credentials.js';
-import { type BatchItem, type BatchOptions, type CancelOptions, Engine, type EngineObserver, type PlanEntry, type TargetResult } from './engine.js';
-import { CancelKitError } from './errors.js';
+import type { EngineObserver } from './engine.js';
 import { type Logger, SecretRegistry, silentLogger } from './logger.js';
 import { TOKENS } from './tokens.js';
-import { createHttpClient } from './http-client.js';
 import type { HttpClient } from './transport.js';
-import { checkCoreRange } from './compat.js';
-import { closeHttpClient } from './context.js';
+import { buildKit, type Kit, lazyHttpClient } from './light-kit.js';
 
 /** Binds a plugin under the multi-bound plugin token. This is what a plugin package exports. */
 export function createPluginModule(plugin: CancellablePlugin<unknown> | readonly CancellablePlugin<unknown>[]): ContainerModule {
@@ -43,21 +41,9 @@ export interface CreateCancelKitOptions {
   parent?: Container;
 }
 
-export interface CancelKit {
+/** The kit facade plus the container it was wired from. */
+export interface CancelKit extends Kit {
   readonly container: Container;
-  readonly config: ResolvedConfig;
-  readonly secrets: SecretRegistry;
-  manifests(): PluginManifest[];
-  plugin(id: string): CancellablePlugin<unknown>;
-  /** Validate params for a plugin (throws InvalidInput). */
-  parse(pluginId: string, input: unknown): unknown;
-  inspect(pluginId: string, input: unknown, options?: { signal?: AbortSignal }): Promise<OperationState[]>;
-  plan(pluginId: string, input: unknown, options?: { signal?: AbortSignal }): Promise<PlanEntry[]>;
-  cancel(pluginId: string, input: unknown, options?: CancelOptions): Promise<TargetResult[]>;
-  wait(pluginId: string, input: unknown, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<TargetResult['waited'][]>;
-  run(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options?: BatchOptions): AsyncGenerator<TargetResult>;
-  /** Release keep-alive sockets. */
-  close(): Promise<void>;
 }
 
 function getAllSafe<T>(container: Container, token: symbol): T[] {
@@ -76,55 +62,24 @@ export function createCancelKit(options: CreateCancelKitOptions = {}): CancelKit
   for (const source of options.credentialSources ?? []) container.bind(TOKENS.CredentialSource).toConstantValue(source);
   for (const observer of options.observers ?? []) container.bind(TOKENS.EngineObserver).toConstantValue(observer);
 
-  let client: Promise<HttpClient> | undefined;
-  if (!container.isBound(TOKENS.HttpClientFactory)) {
-    const factory = () => {
-      client ??= createHttpClient({ timeoutMs: config.timeoutMs, env: config.env });
-      return client;
-    };
-    container.bind(TOKENS.HttpClientFactory).toConstantValue(factory);
-  }
+  // A host that binds its own transport factory owns it; otherwise the kit creates (and closes) got.
+  const own = container.isBound(TOKENS.HttpClientFactory) ? undefined : lazyHttpClient(config);
+  if (own) container.bind(TOKENS.HttpClientFactory).toConstantValue(own.factory);
   for (const entry of options.plugins ?? []) {
     if (entry instanceof ContainerModule) container.load(entry);
     else if (isCancellablePlugin(entry)) container.bind(TOKENS.Plugin).toConstantValue(entry);
     else throw new TypeError('createCancelKit: plugins must be plugin objects (definePlugin) or ContainerModules');
   }
-
-  const plugins = new Map<string, CancellablePlugin<unknown>>();
-  for (const plugin of getAllSafe<CancellablePlugin<unknown>>(container, TOKENS.Plugin)) {
-    if (!isCancellablePlugin(plugin)) throw new TypeError('A value bound to TOKENS.Plugin is not a cancelkit plugin');
-    const { id } = plugin.manifest;
-    if (plugins.has(id)) {
-      throw new CancelKitError('InvalidInput', `Two plugins claim the id "${id}".`, { hint: 'Install only one package that provides it.' });
-    }
-    checkCoreRange(plugin.manifest);
-    plugins.set(id, plugin);
-  }
-
-  const engine = new Engine({
+  const kit = buildKit({
     config,
-    plugins,
+    secrets,
+    plugins: getAllSafe<unknown>(container, TOKENS.Plugin),
     logger: container.get<Logger>(TOKENS.Logger),
     clock: container.get<Clock>(TOKENS.Clock),
-    secrets,
     http: container.get<() => Promise<HttpClient>>(TOKENS.HttpClientFactory),
-    credentialOverrides: getAllSafe<CredentialSource<unknown>>(container, TOKENS.CredentialSource),
+    ...(own ? { closeHttp: own.close } : {}),
+    credentialSources: getAllSafe<CredentialSource<unknown>>(container, TOKENS.CredentialSource),
     observers: getAllSafe<EngineObserver>(container, TOKENS.EngineObserver),
   });
-
-  const signalOf = (o?: { signal?: AbortSignal }) => o?.signal ?? new AbortController().signal;
-  return {
-    container,
-    config,
-    secrets,
-    manifests: () => [...plugins.values()].map((p) => p.manifest),
-    plugin: (id) => engine.plugin(id),
-    parse: (id, input) => engine.plugin(id).parse(input),
-    inspect: (id, input, o) => engine.inspect(id, input, signalOf(o)),
-    plan: (id, input, o) => engine.plan(id, input, signalOf(o)),
-    cancel: (id, input, o) => engine.cancel(id, input, o),
-    wait: (id, input, o) => engine.wait(id, input, o),
-    run: (items, o) => engine.run(items, o),
-    close: () => closeHttpClient(client),
-  };
+  return { ...kit, container };
 }

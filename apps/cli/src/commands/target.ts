@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CancelKit, PlanEntry, PluginRegistry } from '@cancelkit/core';
+import type { PlanEntry, PluginRegistry } from '@cancelkit/core';
+import type { Kit } from '@cancelkit/core/kit';
 import type { InputIssue, OperationState } from '@cancelkit/core/plugin';
 import { CancelKitError, isCancelKitError } from '@cancelkit/core/plugin';
 import {
@@ -21,7 +22,7 @@ import {
   suggest,
   usageError,
 } from '../args.js';
-import { executeBatch, prepareBatch } from '../batch.js';
+import { executeBatch, boundBatchMemory, prepareBatch } from '../batch.js';
 import { parseBatch } from '../batch-input.js';
 import type { CommandInfo } from '../commands.js';
 import { type LoadedConfig, loadConfigFile, registerConfigSecrets } from '../config.js';
@@ -218,7 +219,7 @@ function interruptible(ctx: CommandContext): { signal: AbortSignal; interrupted:
   return { signal: controller.signal, interrupted: () => received, dispose };
 }
 
-async function runCancel(ctx: CommandContext, kit: CancelKit, id: string, params: unknown, format: OutputFormat, wait: WaitFlags): Promise<number> {
+async function runCancel(ctx: CommandContext, kit: Kit, id: string, params: unknown, format: OutputFormat, wait: WaitFlags): Promise<number> {
   const guard = interruptible(ctx);
   try {
     const results = await kit.cancel(id, params, {
@@ -273,7 +274,7 @@ function writeStructured<T>(ctx: CommandContext, format: OutputFormat, records: 
   else if (!printer.quiet) printer.out(table(printer.style));
 }
 
-async function runPlan(ctx: CommandContext, kit: CancelKit, id: string, params: unknown, format: OutputFormat): Promise<number> {
+async function runPlan(ctx: CommandContext, kit: Kit, id: string, params: unknown, format: OutputFormat): Promise<number> {
   const guard = interruptible(ctx);
   try {
     const records = (await kit.plan(id, params, { signal: guard.signal })).map(toPlanRecord);
@@ -316,7 +317,7 @@ export function toInspectRecord(plugin: string, state: OperationState): InspectR
   };
 }
 
-async function runInspect(ctx: CommandContext, kit: CancelKit, id: string, params: unknown, format: OutputFormat): Promise<number> {
+async function runInspect(ctx: CommandContext, kit: Kit, id: string, params: unknown, format: OutputFormat): Promise<number> {
   const guard = interruptible(ctx);
   try {
     const states = await kit.inspect(id, params, { signal: guard.signal });
@@ -396,6 +397,7 @@ async function runBatch(ctx: CommandContext, info: CommandInfo): Promise<number>
         format,
         errPrinter: ctx.errPrinter,
         io: ctx.io,
+        afterRecord: boundBatchMemory(),
         ...(journal ? { journal } : {}),
         ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
         ...(wait.precheck !== undefined ? { precheck: wait.precheck } : {}),
