@@ -155,3 +155,7 @@ export const ecsTaskPlugin = definePlugin<EcsTaskParams>({
   cancel: cancelTask,
   credentialSources: [alibabaCredentialSource],
 });
+
+// The module apps load (package.json `cancelkit.plugin`): the plugin alone, without the DI container
+// that index.ts's ContainerModule pulls in, so a CLI command does not pay for inversify.
+export default ecsTaskPlugin;

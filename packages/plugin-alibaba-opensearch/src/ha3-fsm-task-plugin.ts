@@ -135,3 +135,7 @@ export const ha3FsmTaskPlugin = definePlugin<Ha3FsmTaskParams>({
   cancel: stopFsmTask,
   credentialSources: [alibabaCredentialSource],
 });
+
+// The module apps load (package.json `cancelkit.plugin`): the plugin alone, without the DI container
+// that index.ts's ContainerModule pulls in, so a CLI command does not pay for inversify.
+export default ha3FsmTaskPlugin;

@@ -287,3 +287,7 @@ export const tairOpsEventPlugin = definePlugin<TairOpsEventParams>({
   cancel: cancelEvents,
   credentialSources: [alibabaCredentialSource],
 });
+
+// The module apps load (package.json `cancelkit.plugin`): the plugin alone, without the DI container
+// that index.ts's ContainerModule pulls in, so a CLI command does not pay for inversify.
+export default tairOpsEventPlugin;

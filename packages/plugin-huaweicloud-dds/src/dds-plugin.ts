@@ -194,3 +194,7 @@ export const ddsScheduledJobPlugin = definePlugin<DdsParams>({
   cancel: async (params, ctx) => [await cancelJob(params, ctx)],
   credentialSources: [huaweiCredentialSource],
 });
+
+// The module apps load (package.json `cancelkit.plugin`): the plugin alone, without the DI container
+// that index.ts's ContainerModule pulls in, so a CLI command does not pay for inversify.
+export default ddsScheduledJobPlugin;
