@@ -39,7 +39,9 @@ let passed = 0;
 let failed = 0;
 let files = 0;
 if (existsSync(reports)) {
-  for (const name of readdirSync(reports)) {
+  // One report per project at reports/vitest/<package name>.json, the path nx.json declares as the test
+  // target's output, so a test run nx replays from its cache restores the report it counts.
+  for (const name of readdirSync(reports, { recursive: true, encoding: 'utf8' })) {
     if (!name.endsWith('.json')) continue;
     const report = JSON.parse(readFileSync(path.join(reports, name), 'utf8'));
     files++;
@@ -51,8 +53,17 @@ if (existsSync(reports)) {
     }
   }
 }
+// Every project with a test target must leave its report, run or replayed from nx's cache; a missing one
+// means tests that were never counted, which must not pass as green. Forwarded nx flags (`--projects`, say)
+// narrow the run, so the listing takes them too.
+const listed = spawnSync(nx, ['show', 'projects', '--with-target', 'test', '--json', ...extra.filter((a) => a.startsWith('--projects') || a.startsWith('--exclude'))], { cwd: root, encoding: 'utf8' });
+const expected = listed.status === 0 ? JSON.parse(listed.stdout) : [];
+const missing = expected.filter((name) => !existsSync(path.join(reports, `${name}.json`)));
+if (listed.status !== 0) console.error('could not list the projects with a test target (nx show projects)');
+for (const name of missing) console.error(`No vitest report from ${name}: its tests were not counted.`);
 if (files === 0) console.error('No vitest report was written: no project ran its tests.');
-const status = lintStatus !== 0 || nxStatus !== 0 || failed > 0 || files === 0 ? 1 : 0;
+const incomplete = listed.status !== 0 || missing.length > 0;
+const status = lintStatus !== 0 || nxStatus !== 0 || failed > 0 || files === 0 || incomplete ? 1 : 0;
 if (lintStatus !== 0) console.error('lint failed');
 if (nxStatus !== 0) console.error('nx reported a failed task (build, typecheck or test)');
 console.log(`\n${passed} passed, ${failed} failed`);

@@ -84,7 +84,7 @@ describe('nx g @cancelkit/tools:plugin', () => {
     // The build emits dist/manifest.json with the workspace's script, so hosts never import zod to list it.
     expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && node ../../tools/scripts/emit-manifest.mjs');
     expect(pkg.nx.targets.build.inputs).toContain('{workspaceRoot}/tools/scripts/emit-manifest.mjs');
-    expect(pkg.scripts.test).toContain('--outputFile.json=../../reports/vitest/plugin-acme-jobs.json');
+    expect(pkg.scripts.test).toContain('--outputFile.json=../../reports/vitest/@cancelkit/plugin-acme-jobs.json');
     expect(tree.read('packages/plugin-acme-jobs/tsconfig.json', 'utf-8')).toContain('"extends": "../../tsconfig.base.json"');
     expect(tree.read('.changeset/plugin-acme-jobs.md', 'utf-8')).toBe(
       '---\n"@cancelkit/plugin-acme-jobs": minor\n---\n\nNew plugin `acme.jobs.job`: cancel a job (Acme Jobs), with its emulation and conformance test.\n',
