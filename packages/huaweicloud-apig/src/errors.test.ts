@@ -14,6 +14,8 @@ describe('mapHuaweiError', () => {
     [500, { error_code: 'DBS.200005', error_msg: 'boom' }, 'Transient'],
     [502, { error_code: 'APIGW.0202', error_msg: 'Backend unavailable.' }, 'Transient'],
     [400, { error_code: 'DBS.200001', error_msg: 'Parameter error.' }, 'InvalidInput'],
+    [409, { error_code: 'DBS.200019', error_msg: 'The job is in a state that does not allow this.' }, 'NotCancellable'],
+    [422, { error_code: 'DBS.200002', error_msg: 'Unprocessable.' }, 'InvalidInput'],
     [418, undefined, 'Unknown'],
   ])('%i %j → %s', (status, body, code) => {
     const error = mapHuaweiError(status, body, 'req-1');

@@ -64,7 +64,9 @@ function classify(status: number, code: string | undefined): { kind: ErrorCode; 
   if (status === 404) return { kind: 'NotFound', summary: 'Huawei Cloud does not know the resource' };
   if (status === 429) return { kind: 'Throttled', summary: 'Huawei Cloud throttled the request' };
   if (status >= 500) return { kind: 'Transient', summary: `Huawei Cloud answered ${status}` };
-  if (status === 400 || status === 409 || status === 422) return { kind: 'InvalidInput', summary: 'Huawei Cloud rejected the request' };
+  // 409 Conflict is the resource's state refusing the change, not the caller's input.
+  if (status === 409) return { kind: 'NotCancellable', summary: 'Huawei Cloud refused the change in the resource\u2019s current state' };
+  if (status === 400 || status === 422) return { kind: 'InvalidInput', summary: 'Huawei Cloud rejected the request' };
   return { kind: 'Unknown', summary: `Huawei Cloud answered ${status}` };
 }
 

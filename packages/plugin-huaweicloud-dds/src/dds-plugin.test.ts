@@ -6,6 +6,7 @@ import type { EmulatorCredential } from '@cancelkit/core/emulation';
 import { type RunningEmulator, startEmulator } from '@cancelkit/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import ddsEmulation from './emulation.js';
+import { LOOKBACK_DAYS } from './dds-plugin.js';
 import plugin, { ddsScheduledJobModule } from './index.js';
 
 const ID = 'huaweicloud.dds.scheduled-job';
@@ -106,6 +107,33 @@ describe('cancel', () => {
   });
 });
 
+describe('a task booked more than 7 days ago (outside the list\u2019s default window)', () => {
+  const DAY = 24 * 3600 * 1000;
+
+  it('is found by the second, wider look: the pre-check and the cancel agree', async () => {
+    const jobId = job('Pending', { createTime: Date.now() - 40 * DAY });
+    const [plan] = await kit().plan(ID, params(jobId));
+    expect(plan).toMatchObject({ state: { found: true, status: 'Pending', cancellable: true } });
+    const [result] = await kit().cancel(ID, params(jobId));
+    expect(result).toMatchObject({ outcome: 'cancelled' });
+    expect(statusOf(jobId)).toBe('Canceled');
+    // Each look lists twice: the default window (which misses the task), then the explicit one.
+    expect(emu.requests().filter((r) => r.action === 'ListScheduledTasks')).toHaveLength(4);
+  });
+
+  it('a refused cancel of an old Canceled task is explained as already finished, not missing', async () => {
+    const jobId = job('Canceled', { createTime: Date.now() - 40 * DAY });
+    const [result] = await kit().cancel(ID, params(jobId), { precheck: false });
+    expect(result).toMatchObject({ outcome: 'already-finished', reason: expect.stringMatching(/Canceled/) });
+  });
+
+  it('a task older than the look-back stays not-found, and the reason says how far it looked', async () => {
+    const jobId = job('Pending', { createTime: Date.now() - (LOOKBACK_DAYS + 5) * DAY });
+    const [state] = await kit().inspect(ID, params(jobId));
+    expect(state).toMatchObject({ found: false, reason: expect.stringContaining(`last ${LOOKBACK_DAYS} days`) });
+  });
+});
+
 describe('refusals', () => {
   const expected: Record<string, { outcome: string; reason: RegExp }> = {
     Running: { outcome: 'not-cancellable', reason: /Running/ },
@@ -126,7 +154,7 @@ describe('refusals', () => {
     it(`${status}: without pre-check the 4xx refusal is explained through the list, not its DBS code`, async () => {
       const jobId = job(status);
       const [result] = await kit().cancel(ID, params(jobId), { precheck: false });
-      expect(result).toMatchObject({ outcome, providerCode: 'DBS.200004', reason: expect.stringMatching(reason), error: { httpStatus: 400 } });
+      expect(result).toMatchObject({ outcome, providerCode: 'DBS.200004', reason: expect.stringMatching(reason), error: { httpStatus: 400, code: 'NotCancellable' } });
       expect(deletes()).toHaveLength(1);
       expect(statusOf(jobId)).toBe(status);
     });

@@ -53,10 +53,24 @@ async function scope(params: DdsParams, ctx: CallContext): Promise<{ region: str
   return { region: params.region, projectId };
 }
 
-/** Pages through the scheduled-task list until the job shows up or the list ends. */
-async function findJob(
+/**
+ * How far back the second look reaches. The list covers tasks created in the last 7 days unless asked for
+ * a window (wire notes §3.1), so a task booked earlier would look absent; DDS documents no largest window,
+ * so a refusal of this one only means the task stays unlisted, never a wrong outcome.
+ */
+export const LOOKBACK_DAYS = 366;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The list's time format, `yyyy-mm-ddThh:mm:ss+0000`. */
+function ddsTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
+}
+
+/** Pages through one window of the scheduled-task list until the job shows up or the list ends. */
+async function findJobIn(
   params: DdsParams,
   where: { region: string; projectId: string },
+  window: Record<string, string>,
   ctx: CallContext,
 ): Promise<{ schedule?: DdsSchedule; requestId: string }> {
   let offset = 0;
@@ -67,7 +81,7 @@ async function findJob(
       region: where.region,
       method: 'GET',
       pathSegments: ['v3', where.projectId, 'scheduled-jobs'],
-      query: { offset, limit: PAGE_SIZE },
+      query: { ...window, offset, limit: PAGE_SIZE },
       projectId: where.projectId,
       operation: 'ListScheduledTasks',
     });
@@ -86,6 +100,29 @@ async function findJob(
     if (schedules.length === 0 || (total !== undefined && offset >= total)) break;
   }
   return { requestId };
+}
+
+/**
+ * Finds the job the way Terraform does (the default window: the last 7 days), then, if it is not there,
+ * once more over the last {@link LOOKBACK_DAYS} days so an older Pending task is not reported missing.
+ */
+async function findJob(
+  params: DdsParams,
+  where: { region: string; projectId: string },
+  ctx: CallContext,
+): Promise<{ schedule?: DdsSchedule; requestId: string }> {
+  const recent = await findJobIn(params, where, {}, ctx);
+  if (recent.schedule) return recent;
+  const now = ctx.clock.now();
+  // end_time a day ahead: a task created a moment ago on a clock ahead of ours still falls inside.
+  const window = { start_time: ddsTime(now - LOOKBACK_DAYS * DAY_MS), end_time: ddsTime(now + DAY_MS) };
+  try {
+    return await findJobIn(params, where, window, ctx);
+  } catch (thrown) {
+    // A window DDS will not serve leaves the task unlisted, as the first look found it.
+    if (isCancelKitError(thrown) && thrown.code === 'InvalidInput') return recent;
+    throw thrown;
+  }
 }
 
 function details(schedule: DdsSchedule): Record<string, string> {
@@ -115,7 +152,7 @@ export function stateOf(target: string, schedule: DdsSchedule | undefined, reque
       terminal: false,
       cancelled: false,
       cancellable: false,
-      reason: 'DDS lists no scheduled task with this id in the project (the list covers tasks created in the last 7 days).',
+      reason: `DDS lists no scheduled task with this id in the project (searched the tasks created in the last ${LOOKBACK_DAYS} days).`,
       ...withId,
     };
   }
@@ -176,7 +213,9 @@ async function cancelJob(params: DdsParams, ctx: CallContext): Promise<CancelOut
       target: params.jobId,
       ...(thrown.requestId ? { requestId: thrown.requestId } : {}),
       ...(thrown.providerCode ? { providerCode: thrown.providerCode } : {}),
-      error: serializeError(thrown),
+      // The list, not the status, says what the refusal was: a job in the wrong state is NotCancellable,
+      // whatever 4xx DDS chose for it (400 would otherwise read as the caller's bad input).
+      error: { ...serializeError(thrown), code: 'NotCancellable' as const, retryable: false },
     };
     if (!state.found) return { ...facts, outcome: 'not-found', reason: `${refused}; ${state.reason}` };
     if (state.terminal) return { ...facts, outcome: 'already-finished', reason: `${refused}; ${state.reason}` };
