@@ -247,6 +247,32 @@ describe('engine: exactly one final record per target', () => {
     expect(cloud.cancelCalls).toEqual([['b']]);
   });
 
+  it('a consumer that stops reading stops the batch: nothing more is sent, and nothing runs on unseen', async () => {
+    const cloud = new FakeCloud();
+    cloud.delayMs = 10;
+    let pulled = 0;
+    function* items() {
+      for (let i = 0; i < 50; i++) {
+        cloud.add(`m${i}`);
+        pulled++;
+        yield { plugin: 'fake.jobs.job', params: { ids: [`m${i}`] } };
+      }
+    }
+    const kit = createCancelKit({ plugins: [fakePlugin(cloud)] });
+    const seen: TargetResult[] = [];
+    for await (const r of kit.run(items(), { concurrency: 2, precheck: false })) {
+      seen.push(r);
+      if (seen.length === 3) break;
+    }
+    // return() resolved only after the in-flight cancels settled; from then on the cloud hears nothing.
+    const sent = cloud.cancelCalls.length;
+    expect(sent).toBeLessThanOrEqual(5);
+    expect(pulled).toBeLessThanOrEqual(5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cloud.cancelCalls.length).toBe(sent);
+    expect(pulled).toBeLessThanOrEqual(5);
+  });
+
   it('on abort, unstarted targets still get a record and nothing more is sent', async () => {
     const cloud = new FakeCloud();
     cloud.delayMs = 20;

@@ -518,6 +518,8 @@ export class Engine {
     let exhausted = false;
     let active = 0;
     let failure: unknown;
+    // Set when the consumer leaves early (break, throw, return): workers start no further item.
+    let closed = false;
     const emit = (results: TargetResult[]) => {
       buffered.push(...results);
       wake?.();
@@ -544,6 +546,7 @@ export class Engine {
 
     const worker = async () => {
       for (;;) {
+        if (closed) return;
         let next: IteratorResult<BatchItem>;
         try {
           next = await iterator.next();
@@ -556,6 +559,7 @@ export class Engine {
           exhausted = true;
           return;
         }
+        if (closed) return;
         const itemIndex = index++;
         emit(await processItem(next.value, itemIndex));
       }
@@ -571,19 +575,30 @@ export class Engine {
         }),
       );
     }
-    while (active > 0 || buffered.length > 0) {
-      if (buffered.length > 0) {
-        yield buffered.shift() as TargetResult;
-        continue;
+    let drained = false;
+    try {
+      while (active > 0 || buffered.length > 0) {
+        if (buffered.length > 0) {
+          yield buffered.shift() as TargetResult;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (buffered.length > 0 || active === 0) resolve();
+        });
+        wake = undefined;
       }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        if (buffered.length > 0 || active === 0) resolve();
-      });
-      wake = undefined;
+      drained = true;
+    } finally {
+      if (!drained) {
+        // The consumer stopped reading: nothing more is started, and the cancels already sent settle before
+        // the stream's return() resolves, so no work goes on unseen behind a closed stream.
+        closed = true;
+        await Promise.allSettled(workers);
+        if (!exhausted) await Promise.resolve(iterator.return?.()).catch(() => undefined);
+      }
     }
     await Promise.all(workers);
-    void exhausted;
     if (failure !== undefined) throw failure;
   }
 }
