@@ -55,6 +55,22 @@ describe('engine: single cancel', () => {
     expect(result?.outcome).toBe('already-finished');
   });
 
+  it('without the pre-check, a refusal explained through inspect keeps the cloud\u2019s request id and error', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('lock', 'locked');
+    cloud.poisoned.set('lock', { code: 'NotCancellable' });
+    const { kit } = kitFor(cloud);
+    const [result] = await kit.cancel('fake.jobs.job', { ids: ['lock'] }, { precheck: false });
+    expect(cloud.cancelCalls).toEqual([['lock']]);
+    expect(result).toMatchObject({
+      outcome: 'not-cancellable',
+      reason: 'locked by maintenance',
+      requestId: 'req-fault',
+      providerCode: 'Fake.NotCancellable',
+      error: { code: 'NotCancellable', providerCode: 'Fake.NotCancellable', requestId: 'req-fault' },
+    });
+  });
+
   it('rejects invalid params before any request', async () => {
     const cloud = new FakeCloud();
     const { kit } = kitFor(cloud);

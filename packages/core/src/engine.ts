@@ -346,12 +346,19 @@ export class Engine {
             // Ask the cloud what actually happened instead of guessing.
             hadAmbiguous ||= error.ambiguous;
             const reconciled = await this.#reconcile(plugin, params, subset, signal, error);
+            // The refusal inspect explained is still the cloud's answer to our cancel: keep its request id and
+            // error beside the reason, so a run without pre-check reports as much as one with it.
+            const refusal: Partial<CancelOutcome> = {
+              ...(error.requestId ? { requestId: error.requestId } : {}),
+              ...(error.providerCode ? { providerCode: error.providerCode } : {}),
+              error: serializeError(error),
+            };
             for (const [target, decision] of reconciled) {
               if (decision.kind === 'cancelled') {
                 // Cancelled after one of our ambiguous attempts: ours. Otherwise someone else's, earlier.
                 if (hadAmbiguous) settle(target, 'cancelled', { reason: 'Confirmed through inspect after an ambiguous failure.' });
-                else settle(target, 'already-finished', { reason: 'Already cancelled.' });
-              } else settle(target, decision.outcome, withReason(decision.reason));
+                else settle(target, 'already-finished', { ...refusal, reason: 'Already cancelled.' });
+              } else settle(target, decision.outcome, { ...refusal, ...withReason(decision.reason) });
             }
             const retryable = subset.filter((t) => !settled.has(t));
             if (retryable.length > 0 && error.ambiguous && error.retryable && attempts < this.#deps.config.retry.maxAttempts) {
@@ -378,10 +385,16 @@ export class Engine {
       }
     } catch (thrown) {
       const error = signal.aborted
-        ? new CancelKitError('Transient', 'Aborted before this target was settled; it may or may not have been cancelled.', {
-            ambiguous: attempts > 0,
-            cause: thrown,
-          })
+        ? new CancelKitError(
+            'Transient',
+            attempts > 0
+              ? 'Aborted before this target was settled; it may or may not have been cancelled.'
+              : 'Aborted before this target was settled; no cancel request was sent.',
+            {
+              ambiguous: attempts > 0,
+              cause: thrown,
+            },
+          )
         : toCancelKitError(thrown);
       failAll(error);
     }
