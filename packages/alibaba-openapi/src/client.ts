@@ -27,6 +27,8 @@ export interface RpcCall {
   readonly params: Readonly<Record<string, string | number | boolean | undefined>>;
   /** Map provider codes to taxonomy codes for this call (service-specific state errors → 'NotCancellable', …). */
   readonly errorCodes?: Readonly<Record<string, ErrorCode>>;
+  /** A describe / list call that changes nothing: the host may retry it on its own (see `CallContext.send`). */
+  readonly readOnly?: boolean;
 }
 
 export interface RoaCall {
@@ -41,6 +43,8 @@ export interface RoaCall {
   /** JSON-serialised when present. */
   readonly body?: unknown;
   readonly errorCodes?: Readonly<Record<string, ErrorCode>>;
+  /** A describe / list call that changes nothing: the host may retry it on its own (see `CallContext.send`). */
+  readonly readOnly?: boolean;
 }
 
 const ACTION = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
@@ -137,9 +141,18 @@ interface Prepared {
   readonly body?: string;
   readonly contentType?: string;
   readonly errorCodes: Readonly<Record<string, ErrorCode>> | undefined;
+  readonly readOnly: boolean;
 }
 
-async function send<T>(ctx: CallContext, call: Prepared): Promise<AlibabaResponse<T>> {
+/**
+ * Each request goes through the host's `ctx.send`: it is paced by the service's rate limit, and a read-only
+ * one is retried there, signed afresh each time (new nonce and date), so a throttled page costs one page.
+ */
+function send<T>(ctx: CallContext, call: Prepared): Promise<AlibabaResponse<T>> {
+  return ctx.send(() => sendOnce<T>(ctx, call), { readOnly: call.readOnly });
+}
+
+async function sendOnce<T>(ctx: CallContext, call: Prepared): Promise<AlibabaResponse<T>> {
   const base = baseUrl(ctx, call.product, call.regionId);
   const credentials: AlibabaCredentials = await ctx.credentials(alibabaCredentialSource);
   ctx.addSecret(credentials.accessKeySecret);
@@ -265,6 +278,7 @@ export async function callRpc<T = Record<string, unknown>>(ctx: CallContext, cal
     path: '/',
     query,
     errorCodes: call.errorCodes,
+    readOnly: call.readOnly === true,
   });
 }
 
@@ -306,5 +320,7 @@ export async function callRoa<T = Record<string, unknown>>(ctx: CallContext, cal
     query,
     ...(body !== undefined ? { body, contentType: 'application/json; charset=utf-8' } : {}),
     errorCodes: call.errorCodes,
+    // A GET changes nothing by HTTP's own rules; other methods are reads only when the caller says so.
+    readOnly: call.readOnly ?? call.method === 'GET',
   });
 }

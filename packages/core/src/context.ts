@@ -3,7 +3,7 @@
  * use it to call a plugin's hooks (or a provider's client) directly with the real transport.
  */
 import { systemClock } from './clock.js';
-import type { CallContext, Clock } from './contract.js';
+import type { CallContext, Clock, SendOptions } from './contract.js';
 import type { CredentialSource } from './credentials.js';
 import { type Logger, SecretRegistry, silentLogger } from './logger.js';
 import { createHttpClient } from './http-client.js';
@@ -25,6 +25,8 @@ export interface CallContextOptions {
   timeoutMs?: number;
   env?: Readonly<Record<string, string | undefined>>;
   homeDir?: string;
+  /** Pacing and read retries for each request (the engine's); by default a request is simply sent. */
+  send?: <T>(request: () => Promise<T>, options: SendOptions) => Promise<T>;
 }
 
 export interface OwnedCallContext extends CallContext {
@@ -78,6 +80,7 @@ export function createCallContext(options: CallContextOptions = {}): OwnedCallCo
     env,
     homeDir,
     addSecret: (secret) => secrets.add(secret),
+    send: options.send ?? ((request) => request()),
     close: () => closeHttpClient(own),
   };
 }

@@ -108,6 +108,19 @@ export interface CallContext {
   readonly homeDir: string;
   /** Register a secret so the logger and error output redact it. */
   addSecret(secret: string | undefined): void;
+  /**
+   * Sends one HTTP request through the host's pacing: every request takes its own token from the service's
+   * rate limit (a paging inspect is several requests, and the cloud counts each), and a read-only request is
+   * retried on retryable errors with the engine's backoff — reads are safe to repeat, so a throttled third
+   * page does not cost the whole inspect. Mutating requests are sent once: their retries and the
+   * reconciliation of ambiguous failures stay with the engine. Provider clients call it around each request.
+   */
+  send<T>(request: () => Promise<T>, options: SendOptions): Promise<T>;
+}
+
+export interface SendOptions {
+  /** The request changes nothing (a describe / list / get call), so repeating it is harmless. */
+  readonly readOnly: boolean;
 }
 
 export interface CancellablePlugin<P = unknown> {

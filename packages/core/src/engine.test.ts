@@ -3,6 +3,7 @@ import { backoffDelay } from './backoff.js';
 import type { CancelKitConfig } from './config.js';
 import type { TargetResult } from './engine.js';
 import { definePlugin } from './contract.js';
+import { CancelKitError } from './errors.js';
 import { createCancelKit } from './kit.js';
 import { createKit } from './light-kit.js';
 import { TokenBucket } from './rate-limit.js';
@@ -350,6 +351,77 @@ describe('engine: rate limiting', () => {
     const t0 = clock.now();
     for (let i = 0; i < 3; i++) await kit.cancel('fake.slow.job', { ids: [`a${i}`] }, { precheck: false });
     expect(clock.now() - t0).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
+describe('engine: ctx.send paces every request and retries reads one by one', () => {
+  /** A plugin whose inspect lists three pages and whose cancel is one request, all through ctx.send. */
+  function pagingPlugin(pages: { faults: Map<number, string[]>; sent: string[] }) {
+    const request = (name: string) => async () => {
+      pages.sent.push(name);
+      const code = pages.faults.get(Number(name.slice(-1)))?.shift();
+      if (code === 'Throttled') throw new CancelKitError('Throttled', `throttled on ${name}`);
+      if (code === 'Reset') throw new CancelKitError('Transient', `reset on ${name}`, { ambiguous: true });
+      return name;
+    };
+    return definePlugin<{ id: string }>({
+      manifest: {
+        id: 'paging.jobs.job',
+        provider: 'paging',
+        service: 'paging.jobs',
+        operation: 'job',
+        title: 'Paging job',
+        docsUrl: 'https://example.invalid/docs',
+        paramsSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        targetParam: 'id',
+        capabilities: { inspect: true, batch: false, wait: false },
+        coreRange: '^0.1.0',
+      },
+      parse: (input) => ({ id: String((input as { id?: unknown }).id) }),
+      targets: (params) => [params.id],
+      async inspect(params, ctx) {
+        for (const page of [1, 2, 3]) await ctx.send(request(`list-page-${page}`), { readOnly: true });
+        return [{ target: params.id, found: true, terminal: false, cancelled: false, cancellable: true }];
+      },
+      async cancel(params, ctx) {
+        await ctx.send(request('cancel-0'), { readOnly: false });
+        return [{ target: params.id, outcome: 'cancelled' }];
+      },
+    });
+  }
+
+  it('a throttled page is retried alone: the pages before it are not listed again', async () => {
+    const pages = { faults: new Map([[2, ['Throttled', 'Reset']]]), sent: [] as string[] };
+    const kit = createCancelKit({ plugins: [pagingPlugin(pages)], clock: new VirtualClock(), config: { retry: { maxAttempts: 4 } } });
+    const [state] = await kit.inspect('paging.jobs.job', { id: 'j1' });
+    expect(state).toMatchObject({ found: true });
+    expect(pages.sent).toEqual(['list-page-1', 'list-page-2', 'list-page-2', 'list-page-2', 'list-page-3']);
+  });
+
+  it('a read retried to the limit fails the inspect without the whole inspect being retried again', async () => {
+    const pages = { faults: new Map([[2, ['Throttled', 'Throttled', 'Throttled', 'Throttled', 'Throttled']]]), sent: [] as string[] };
+    const kit = createCancelKit({ plugins: [pagingPlugin(pages)], clock: new VirtualClock(), config: { retry: { maxAttempts: 3 } } });
+    await expect(kit.inspect('paging.jobs.job', { id: 'j1' })).rejects.toMatchObject({ code: 'Throttled' });
+    expect(pages.sent).toEqual(['list-page-1', 'list-page-2', 'list-page-2', 'list-page-2']);
+  });
+
+  it('a mutating request is sent once by ctx.send; the engine owns its retry', async () => {
+    const pages = { faults: new Map([[0, ['Throttled']]]), sent: [] as string[] };
+    const kit = createCancelKit({ plugins: [pagingPlugin(pages)], clock: new VirtualClock(), config: { retry: { maxAttempts: 3 } } });
+    const [result] = await kit.cancel('paging.jobs.job', { id: 'j1' }, { precheck: false });
+    expect(result).toMatchObject({ outcome: 'cancelled', attempts: 2 });
+    expect(pages.sent).toEqual(['cancel-0', 'cancel-0']);
+  });
+
+  it('every request takes its own token: a three-page inspect at 10 qps spends 200 ms of waiting', async () => {
+    const clock = new VirtualClock();
+    const pages = { faults: new Map<number, string[]>(), sent: [] as string[] };
+    const kit = createCancelKit({ plugins: [pagingPlugin(pages)], clock, config: { rateLimits: { 'paging.jobs': 10 } } });
+    const start = clock.now();
+    await kit.inspect('paging.jobs.job', { id: 'j1' });
+    await kit.inspect('paging.jobs.job', { id: 'j2' });
+    // Six requests at a burst of 1: five waits of 100 ms. One token per inspect call would have waited 100.
+    expect(clock.now() - start).toBe(500);
   });
 });
 

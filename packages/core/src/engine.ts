@@ -105,10 +105,17 @@ function withReason(reason: string | undefined): { reason?: string } {
   return reason === undefined ? {} : { reason };
 }
 
+/** Whether the token the engine took for a call's attempt is still unspent (see `Engine.#send`). */
+interface Pacer {
+  prepaid: boolean;
+}
+
 export class Engine {
   readonly #deps: EngineDeps;
   readonly #limiters: RateLimiters;
   readonly #random: () => number;
+  /** Errors of reads that `#send` retried to the limit; the call around them is not retried again. */
+  readonly #exhausted = new WeakSet<object>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -140,7 +147,7 @@ export class Engine {
   }
 
   /** Builds the per-call context a plugin sees. */
-  context(plugin: CancellablePlugin<unknown>, signal: AbortSignal): CallContext {
+  context(plugin: CancellablePlugin<unknown>, signal: AbortSignal, pacer: Pacer = { prepaid: false }): CallContext {
     const { config, secrets, logger, clock } = this.#deps;
     const { id, service, provider } = plugin.manifest;
     const endpoint = config.endpoints[id] ?? config.endpoints[service] ?? config.endpoints['*'];
@@ -159,7 +166,33 @@ export class Engine {
       timeoutMs: config.timeoutMs,
       env: config.env,
       homeDir: config.homeDir,
+      send: (request, options) => this.#send(plugin, signal, pacer, request, options.readOnly),
     });
+  }
+
+  /**
+   * One request of a plugin call. The engine took a token for the call's attempt; the first request spends
+   * it and every further one (the next page of a list) takes its own, so the cloud sees the configured rate.
+   * A read-only request is retried here on retryable errors — ambiguous ones too, since a read changes
+   * nothing; once it gives up, the engine does not retry the whole call around it again.
+   */
+  async #send<T>(plugin: CancellablePlugin<unknown>, signal: AbortSignal, pacer: Pacer, request: () => Promise<T>, readOnly: boolean): Promise<T> {
+    const { retry } = this.#deps.config;
+    for (let attempt = 1; ; attempt++) {
+      if (pacer.prepaid) pacer.prepaid = false;
+      else await this.#limiters.take(plugin.manifest.service, signal);
+      try {
+        return await request();
+      } catch (thrown) {
+        const error = toCancelKitError(thrown);
+        if (!readOnly || signal.aborted || !error.retryable) throw thrown;
+        if (attempt >= retry.maxAttempts) {
+          this.#exhausted.add(error);
+          throw error;
+        }
+        await this.#backoff(plugin, attempt, error, signal);
+      }
+    }
   }
 
   async #timed<T>(plugin: CancellablePlugin<unknown>, kind: 'inspect' | 'cancel', fn: () => Promise<T>): Promise<T> {
@@ -182,12 +215,15 @@ export class Engine {
   async #withRetry<T>(
     plugin: CancellablePlugin<unknown>,
     signal: AbortSignal,
+    pacer: Pacer,
     fn: () => Promise<T>,
     options: { firstAttempt?: number; onAttempt?: (attempt: number) => void; retryAmbiguous?: boolean } = {},
   ): Promise<T> {
     const { retry } = this.#deps.config;
     for (let attempt = options.firstAttempt ?? 1; ; attempt++) {
       await this.#limiters.take(plugin.manifest.service, signal);
+      // The token pays for the attempt's first request (a plugin that sends without ctx.send pays here).
+      pacer.prepaid = true;
       options.onAttempt?.(attempt);
       try {
         return await fn();
@@ -195,6 +231,8 @@ export class Engine {
         const error = toCancelKitError(thrown);
         // An ambiguous failure of a mutating call is not blindly retried: the caller reconciles first.
         if (error.ambiguous && options.retryAmbiguous === false) throw error;
+        // A read that ctx.send already retried to the limit is not worth the whole call again.
+        if (this.#exhausted.has(error)) throw error;
         if (signal.aborted || !error.retryable || attempt >= retry.maxAttempts) throw error;
         await this.#backoff(plugin, attempt, error, signal);
       }
@@ -221,8 +259,9 @@ export class Engine {
         hint: 'Run cancel with --no-precheck instead.',
       });
     }
-    const ctx = this.context(plugin, signal);
-    return this.#withRetry(plugin, signal, () => this.#timed(plugin, 'inspect', () => inspect.call(plugin, params, ctx)));
+    const pacer: Pacer = { prepaid: false };
+    const ctx = this.context(plugin, signal, pacer);
+    return this.#withRetry(plugin, signal, pacer, () => this.#timed(plugin, 'inspect', () => inspect.call(plugin, params, ctx)));
   }
 
   async plan(pluginId: string, input: unknown, signal: AbortSignal = new AbortController().signal): Promise<PlanEntry[]> {
@@ -306,9 +345,10 @@ export class Engine {
       while (remaining.length > 0) {
         const subset = remaining;
         const callParams = subset.length === targets.length || !plugin.select ? params : plugin.select(params, subset);
-        const ctx = this.context(plugin, signal);
+        const pacer: Pacer = { prepaid: false };
+        const ctx = this.context(plugin, signal, pacer);
         try {
-          const outcomes = await this.#withRetry(plugin, signal, () => this.#timed(plugin, 'cancel', () => plugin.cancel(callParams, ctx)), {
+          const outcomes = await this.#withRetry(plugin, signal, pacer, () => this.#timed(plugin, 'cancel', () => plugin.cancel(callParams, ctx)), {
             firstAttempt: attempts + 1,
             retryAmbiguous: false,
             onAttempt: () => {

@@ -36,6 +36,8 @@ export interface ApigCall {
   readonly errorCodes?: Readonly<Record<string, ErrorCode>>;
   /** The API's name for logs and messages, e.g. `CancelScheduledTask`. */
   readonly operation?: string;
+  /** The call changes nothing, so the host may retry it on its own (`CallContext.send`); default: a GET. */
+  readonly readOnly?: boolean;
 }
 
 export interface ApigResponse<T> {
@@ -96,7 +98,15 @@ function authHeaders(credentials: HuaweiCredentials, call: ApigCall, url: URL, b
   throw new Unauthenticated(`Huawei Cloud credentials from ${credentials.source} hold neither an AK/SK pair nor an IAM token.`);
 }
 
-export async function callApig<T>(ctx: CallContext, call: ApigCall): Promise<ApigResponse<T>> {
+/**
+ * One API call through the host's `ctx.send`: paced by the service's rate limit and, for a read, retried
+ * there — signed afresh each time, since X-Sdk-Date is part of the signature.
+ */
+export function callApig<T>(ctx: CallContext, call: ApigCall): Promise<ApigResponse<T>> {
+  return ctx.send(() => callApigOnce<T>(ctx, call), { readOnly: call.readOnly ?? call.method === 'GET' });
+}
+
+async function callApigOnce<T>(ctx: CallContext, call: ApigCall): Promise<ApigResponse<T>> {
   const operation = call.operation ?? `${call.method} ${call.service}`;
   const url = buildUrl(ctx, call);
   const credentials = await ctx.credentials(huaweiCredentialSource);

@@ -97,6 +97,7 @@ async function inspectTask(params: EcsTaskParams, ctx: CallContext): Promise<Ope
       product: 'ecs',
       version: ECS_API_VERSION,
       action: 'DescribeTaskAttribute',
+      readOnly: true,
       regionId: params.regionId,
       params: { RegionId: params.regionId, TaskId: params.taskId },
       errorCodes: ECS_ERROR_CODES,

@@ -66,6 +66,7 @@ async function inspectExecution(params: OosExecutionParams, ctx: CallContext): P
     product: 'oos',
     version: OOS_API_VERSION,
     action: 'ListExecutions',
+    readOnly: true,
     regionId: params.regionId,
     params: { RegionId: params.regionId, ExecutionId: params.executionId },
     errorCodes: OOS_ERROR_CODES,

@@ -72,6 +72,7 @@ async function listEvents(ctx: CallContext, regionId: string | undefined, wanted
       product: 'r-kvstore',
       version: TAIR_API_VERSION,
       action: 'DescribeActiveOperationTasks',
+      readOnly: true,
       ...(regionId ? { regionId } : {}),
       params: {
         Region: regionId ?? 'all',

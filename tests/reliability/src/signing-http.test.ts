@@ -86,6 +86,7 @@ function context(provider: 'alibaba' | 'huaweicloud'): CallContext {
     env: {},
     homeDir: '/nonexistent-reliability-home',
     addSecret: (secret) => secrets.add(secret),
+    send: (request) => request(),
   };
 }
 
