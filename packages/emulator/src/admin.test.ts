@@ -66,6 +66,12 @@ describe('admin API', () => {
     expect(badField.status).toBe(400);
     expect(badField.json.error).toEqual({ code: 'InvalidParameter', message: 'status must be one of Running, Done, Cancelled.' });
 
+    const misspelt = await adminJson(emulator.url, 'POST', '/_emulator/operations', { service: 'fake.widgets', statu: 'Done' });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.json.error).toMatchObject({ code: 'InvalidInput', field: 'statu' });
+    expect(misspelt.json.error.message).toContain('is not a field of fake.widgets');
+    expect(emulator.listOperations('fake.widgets').filter((op) => op.status === 'Done')).toHaveLength(0);
+
     const badJson = await adminJson(emulator.url, 'POST', '/_emulator/operations', '{"service": ');
     expect(badJson.status).toBe(400);
     expect(badJson.json.error).toMatchObject({ code: 'InvalidJson', field: 'body' });

@@ -238,6 +238,15 @@ class Emulator implements RunningEmulator {
         'operation',
       );
     }
+    // A misspelt field ("statu") must not silently become a default operation the test did not ask for.
+    const unknown = Object.keys(fields).filter((key) => !Object.hasOwn(emulation.fields, key));
+    if (unknown.length > 0) {
+      const known = Object.keys(emulation.fields).join(', ');
+      throw invalidInput(
+        unknown.map((key) => ({ field: key, message: `is not a field of ${service}`, hint: `fields of ${service}: ${known}` })),
+        'operation',
+      );
+    }
     const operation = emulation.createOperation(fields, {
       now: this.#options.now(),
       newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex')}`,
