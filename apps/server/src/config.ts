@@ -39,6 +39,7 @@ export const ServerConfigSchema = z.strictObject({
       shutdownGraceMs: z.int().min(0).optional(),
       idempotencyTtlMs: positiveInt.optional(),
       rateLimit: z.strictObject({ perSecond: z.number().positive().optional(), burst: positiveInt.optional() }).optional(),
+      authFailureRateLimit: z.strictObject({ perSecond: z.number().positive().optional(), burst: positiveInt.optional() }).optional(),
     })
     .optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
@@ -66,7 +67,10 @@ export interface ResolvedServerConfig {
   readonly plugins: readonly string[] | undefined;
   /** Where plugin names are resolved from (the config file's directory, or the working directory). */
   readonly baseDir: string;
-  readonly limits: Partial<Omit<ServerLimits, 'rateLimit'>> & { rateLimit?: Partial<ServerLimits['rateLimit']> };
+  readonly limits: Partial<Omit<ServerLimits, 'rateLimit' | 'authFailureRateLimit'>> & {
+    rateLimit?: Partial<ServerLimits['rateLimit']>;
+    authFailureRateLimit?: Partial<ServerLimits['authFailureRateLimit']>;
+  };
   readonly logLevel: NonNullable<ServerConfigFile['logLevel']>;
   readonly cancelkit: CancelKitConfig;
 }

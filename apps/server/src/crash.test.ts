@@ -1,7 +1,9 @@
 /**
- * A real `cancelkit-server` process (dist/bin.js) is killed with SIGKILL in the middle of a batch; after a
- * restart on the same SQLite file every target is recorded as done or interrupted — none lost, none
- * left pending. Then SIGTERM stops the restarted process gracefully.
+ * A real `cancelkit-server` process (dist/bin.js, the five first-party plugins) cancels through the real
+ * emulator, which runs in this test process so it outlives the server. The server is killed with SIGKILL
+ * in the middle of a batch; after a restart on the same SQLite file every target is recorded as done or
+ * interrupted — none lost, none left pending — and the emulator's state agrees with each record. Then
+ * SIGTERM stops the restarted process gracefully.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -9,9 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTCOMES } from '@cancelkit/core';
-import { type FakeCloud, startFakeCloud } from './test-support/fake-cloud.js';
+import { ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
 import { tempDir } from './test-support/harness.js';
-import { writeFakePluginPackage } from './test-support/plugin-package.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const TOKEN = 'crash-test-token-0123456789';
@@ -56,47 +57,43 @@ async function api(url: string, method: string, urlPath: string, body?: unknown)
   return { status: response.status, json: (await response.json()) as any };
 }
 
-describe('kill -9 in the middle of a batch', () => {
-  let cloud: FakeCloud;
+describe('kill -9 in the middle of a batch (emulator backend)', () => {
+  let world: EmulatorWorld;
   let temp: ReturnType<typeof tempDir>;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build the server first (npx tsc -p tsconfig.build.json).`);
-    cloud = await startFakeCloud();
+    world = await startEmulatorWorld();
     temp = tempDir();
   });
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await cloud?.close();
+    await world?.stop();
     temp?.remove();
   });
 
   it('leaves every target recorded as done or interrupted after a restart', { timeout: 40_000 }, async () => {
-    const pkgDir = writeFakePluginPackage(temp.dir);
     const configFile = path.join(temp.dir, 'server.json');
     writeFileSync(
       configFile,
       JSON.stringify({
-        backend: 'cloud',
+        ...world.serverConfigFields,
         host: '127.0.0.1',
         port: 0,
         database: './jobs.db',
         tokens: [{ name: 'ops', token: TOKEN }],
-        plugins: [pkgDir],
-        endpoints: { '*': cloud.url },
         logLevel: 'info',
         limits: { shutdownGraceMs: 5_000 },
       }),
     );
-    const ids = Array.from({ length: 12 }, (_, i) => `crash-${i}`);
-    cloud.add('running', ...ids);
-    cloud.delayMs = 120;
+    const tasks = Array.from({ length: 12 }, () => world.ecsTask());
+    world.emulator.setFaults({ latencyMs: 60 });
 
     const first = await spawnServer(configFile);
     children.push(first.child);
     const created = await api(first.url, 'POST', '/v1/cancellations', {
-      targets: ids.map((id) => ({ plugin: 'crash.jobs.job', params: { ids: [id] } })),
+      targets: tasks.map((t) => ({ plugin: ECS.id, params: t.params })),
       concurrency: 2,
     });
     expect(created.status).toBe(202);
@@ -111,6 +108,9 @@ describe('kill -9 in the middle of a batch', () => {
     }
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
+    // Cancels the killed server had on the wire have reached the emulator by now.
+    await new Promise((r) => setTimeout(r, 200));
+    world.emulator.clearFaults();
 
     const second = await spawnServer(configFile);
     children.push(second.child);
@@ -124,8 +124,14 @@ describe('kill -9 in the middle of a batch', () => {
     for (const before of settledBeforeKill) {
       expect(job.targets.find((t: { target: string }) => t.target === before.target).outcome).toBe(before.outcome);
     }
-    // Every target the cloud actually cancelled is either recorded as cancelled or flagged interrupted for inspection.
-    for (const t of job.targets) if (t.outcome === 'interrupted') expect(t.reason).toMatch(/may or may not have reached the cloud/);
+    // The records agree with the cloud: each target recorded cancelled was cancelled there; each one the
+    // cloud cancelled is recorded cancelled or flagged interrupted for inspection, never anything else.
+    const cloudState = new Map(world.emulator.listOperations(ECS.service).map((op) => [op.id, op['status']]));
+    for (const t of job.targets) {
+      if (t.outcome === 'cancelled') expect(cloudState.get(t.target), t.target).not.toBe('Processing');
+      if (cloudState.get(t.target) !== 'Processing') expect(['cancelled', 'interrupted'], t.target).toContain(t.outcome);
+      if (t.outcome === 'interrupted') expect(t.reason).toMatch(/may or may not have reached the cloud/);
+    }
     expect(second.output()).toContain('marked interrupted');
 
     const list = (await api(second.url, 'GET', '/v1/cancellations?outcome=interrupted')).json;

@@ -1,121 +1,81 @@
 /**
  * The server with the five real plugins against the real emulator over HTTP: every request signed by
- * the provider packages and verified by the emulator, exactly as against the cloud.
+ * the provider packages and verified by the emulator, exactly as against the cloud. Authentication,
+ * token scopes, idempotency, SSE and the OpenAPI document are checked here, where a mistake would reach
+ * a (emulated) cloud.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CancellablePlugin, EmulatedOperation, ServiceEmulation } from '@cancelkit/core';
-import { DEMO_CREDENTIALS, type RunningEmulator, startEmulator } from '@cancelkit/emulator';
+import { DEMO_CREDENTIALS } from '@cancelkit/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { resolveServerConfig } from './config.js';
 import { type StartedServer, startServer } from './start.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-support/harness.js';
+import { CASES, ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
+import { ADMIN_TOKEN, LIMITED_TOKEN, startTestServer, type TestServer } from './test-support/harness.js';
 
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PROBLEM = 'application/problem+json';
+const OOS = CASES.find((c) => c.id === 'alibaba.oos.execution') ?? ECS;
 
-interface PluginCase {
-  readonly pkg: string;
-  readonly id: string;
-  readonly service: string;
-  /** The emulator's name (in its request log) for the cancel call. */
-  readonly cancelAction: string;
-  readonly params: (op: EmulatedOperation) => Record<string, unknown>;
+/** A validator for `schema`, a part of the OpenAPI document: its `#/components/schemas/…` refs resolve. */
+function validatorFor(doc: { components: { schemas: Record<string, unknown> } }, schema: unknown): z.ZodType {
+  const REF = '#/components/schemas/';
+  // Only the components the schema reaches: the rest (request envelopes) are not needed to read answers.
+  const needed = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith(REF)) {
+        const name = value.slice(REF.length);
+        if (!needed.has(name)) {
+          needed.add(name);
+          visit(doc.components.schemas[name]);
+        }
+      } else visit(value);
+    }
+  };
+  visit(schema);
+  const defs = Object.fromEntries([...needed].map((name) => [name, doc.components.schemas[name]]));
+  const rooted = JSON.parse(JSON.stringify({ ...(schema as object), $defs: defs }).replaceAll(`"${REF}`, '"#/$defs/'));
+  return z.fromJSONSchema(rooted);
 }
 
-const str = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
-
-const CASES: readonly PluginCase[] = [
-  {
-    pkg: '@cancelkit/plugin-alibaba-ecs',
-    id: 'alibaba.ecs.task',
-    service: 'alibaba.ecs',
-    cancelAction: 'CancelTask',
-    params: (op) => ({ regionId: str(op['regionId'], 'cn-hangzhou'), taskId: op.id }),
-  },
-  {
-    pkg: '@cancelkit/plugin-alibaba-tair',
-    id: 'alibaba.tair.ops-event',
-    service: 'alibaba.tair',
-    cancelAction: 'CancelActiveOperationTasks',
-    params: (op) => ({ ids: [op.id] }),
-  },
-  {
-    pkg: '@cancelkit/plugin-alibaba-oos',
-    id: 'alibaba.oos.execution',
-    service: 'alibaba.oos',
-    cancelAction: 'CancelExecution',
-    params: (op) => ({ regionId: str(op['regionId'], 'cn-hangzhou'), executionId: op.id }),
-  },
-  {
-    pkg: '@cancelkit/plugin-alibaba-opensearch',
-    id: 'alibaba.opensearch.fsm-task',
-    service: 'alibaba.opensearch',
-    cancelAction: 'StopTask',
-    params: (op) => ({ regionId: str(op['regionId'], 'cn-hangzhou'), instanceId: str(op['instanceId'], 'ha-cn-demo'), fsmId: op.id }),
-  },
-  {
-    pkg: '@cancelkit/plugin-huaweicloud-dds',
-    id: 'huaweicloud.dds.scheduled-job',
-    service: 'huaweicloud.dds',
-    cancelAction: 'CancelScheduledTask',
-    params: (op) => ({ region: 'cn-north-4', jobId: op.id }),
-  },
-];
-
-const one = <T>(value: T | readonly T[]): T => (Array.isArray(value) ? (value[0] as T) : (value as T));
-
-async function loadCase(c: PluginCase): Promise<{ plugin: CancellablePlugin<unknown>; emulation: ServiceEmulation }> {
-  const pluginModule = (await import(c.pkg)) as { default: CancellablePlugin<unknown> | CancellablePlugin<unknown>[] };
-  const emulationModule = (await import(`${c.pkg}/emulation`)) as { default: ServiceEmulation | ServiceEmulation[] };
-  return { plugin: one(pluginModule.default), emulation: one(emulationModule.default) };
+/** The value of one Prometheus sample, 0 when absent. */
+function sample(metrics: string, name: string, labels: string): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 describe('every plugin through the server against the emulator', () => {
-  const loaded = new Map<string, { plugin: CancellablePlugin<unknown>; emulation: ServiceEmulation }>();
-  const loadErrors = new Map<string, unknown>();
-  let emulator: RunningEmulator;
+  let world: EmulatorWorld;
   let server: TestServer;
 
   beforeAll(async () => {
-    for (const c of CASES) {
-      try {
-        loaded.set(c.id, await loadCase(c));
-      } catch (error) {
-        loadErrors.set(c.id, error);
-      }
-    }
-    emulator = await startEmulator({ port: 0, host: '127.0.0.1', emulations: [...loaded.values()].map((l) => l.emulation) });
+    world = await startEmulatorWorld();
     server = await startTestServer({
-      plugins: [...loaded.values()].map((l) => l.plugin),
+      plugins: world.plugins,
       database: ':memory:',
-      tokens: [{ name: 'admin', token: ADMIN_TOKEN }],
-      cancelkit: {
-        endpoints: { '*': emulator.url },
-        // The manifests' per-service QPS would space these calls out; the tests are not about pacing.
-        rateLimits: { '*': 1000 },
-        providers: {
-          alibaba: { accessKeyId: DEMO_CREDENTIALS.accessKeyId, accessKeySecret: DEMO_CREDENTIALS.accessKeySecret },
-          huaweicloud: { ak: DEMO_CREDENTIALS.accessKeyId, sk: DEMO_CREDENTIALS.accessKeySecret, projectId: DEMO_CREDENTIALS.projectId },
-        },
-        env: {},
-      },
+      tokens: [
+        { name: 'admin', token: ADMIN_TOKEN },
+        { name: 'limited', token: LIMITED_TOKEN, plugins: [ECS.id] },
+      ],
+      cancelkit: world.cancelkit,
     });
   });
   afterAll(async () => {
     await server?.close();
-    await emulator?.stop();
+    await world?.stop();
   });
-
-  const need = (c: PluginCase) => {
-    const entry = loaded.get(c.id);
-    if (!entry) throw new Error(`${c.pkg} could not be loaded (is it built?): ${String(loadErrors.get(c.id))}`);
-    return entry;
-  };
 
   for (const c of CASES) {
     it(`${c.id}: cancels, then reports already-finished and not-found, with the cloud's request ids`, async () => {
-      need(c);
+      const emulator = world.emulator;
       const op = emulator.createOperation(c.service, {});
       const first = await server.request('POST', '/v1/cancellations', { body: { plugin: c.id, params: c.params(op) } });
       expect(first.status, first.text).toBe(200);
@@ -134,39 +94,154 @@ describe('every plugin through the server against the emulator', () => {
     });
   }
 
+  describe('authentication', () => {
+    it('answers 401 problem+json without a token, with a wrong one and with another scheme; nothing reaches the cloud', async () => {
+      const task = world.ecsTask();
+      const cloudCallsBefore = world.emulator.requests().length;
+      const jobsBefore = (await server.request('GET', '/v1/cancellations?limit=200')).json.jobs.length;
+      const attempts: { label: string; token: string | null; headers?: Record<string, string> }[] = [
+        { label: 'none', token: null },
+        { label: 'wrong', token: 'not-the-right-token-at-all' },
+        { label: 'Basic scheme', token: null, headers: { authorization: `Basic ${ADMIN_TOKEN}` } },
+      ];
+      for (const { label, token, headers } of attempts) {
+        for (const [method, route, body] of [
+          ['GET', '/v1/plugins', undefined],
+          ['POST', '/v1/cancellations', { plugin: ECS.id, params: task.params }],
+        ] as const) {
+          const answer = await server.request(method, route, { token, ...(headers ? { headers } : {}), ...(body ? { body } : {}) });
+          expect(answer.status, `${label}: ${method} ${route}`).toBe(401);
+          expect(answer.headers.get('content-type')).toContain(PROBLEM);
+          expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+          expect(answer.json).toMatchObject({ status: 401, code: 'Unauthenticated', type: 'urn:cancelkit:problem:unauthenticated' });
+          expect(answer.text).not.toContain('not-the-right-token');
+        }
+      }
+      expect(world.emulator.requests().length).toBe(cloudCallsBefore);
+      expect((await server.request('GET', '/v1/cancellations?limit=200')).json.jobs).toHaveLength(jobsBefore);
+      expect(world.emulator.listOperations(ECS.service).find((op) => op.id === task.id)?.['status']).toBe('Processing');
+    });
+
+    it('limits a token to its plugins: 403 for the others, nothing sent, and it sees only its own', async () => {
+      const listed = await server.request('GET', '/v1/plugins', { token: LIMITED_TOKEN });
+      expect(listed.json.plugins.map((p: { id: string }) => p.id)).toEqual([ECS.id]);
+      const oosOp = world.emulator.createOperation(OOS.service, {});
+      const ecs = world.ecsTask();
+      const cloudCallsBefore = world.emulator.requests().length;
+      const denied = await server.request('POST', '/v1/cancellations', { token: LIMITED_TOKEN, body: { plugin: OOS.id, params: OOS.params(oosOp) } });
+      expect(denied.status).toBe(403);
+      expect(denied.json).toMatchObject({ code: 'PermissionDenied', status: 403 });
+      expect(denied.json.detail).toContain(OOS.id);
+      // A batch mixing an allowed plugin with a forbidden one is refused as a whole.
+      const deniedInBatch = await server.request('POST', '/v1/cancellations', {
+        token: LIMITED_TOKEN,
+        body: { targets: [{ plugin: ECS.id, params: ecs.params }, { plugin: OOS.id, params: OOS.params(oosOp) }] },
+      });
+      expect(deniedInBatch.status).toBe(403);
+      expect((await server.request('GET', `/v1/plugins/${OOS.id}`, { token: LIMITED_TOKEN })).status).toBe(403);
+      expect(world.emulator.requests().length).toBe(cloudCallsBefore);
+
+      const foreign = await server.request('POST', '/v1/cancellations', { body: { plugin: OOS.id, params: OOS.params(oosOp) } });
+      expect(foreign.json.targets[0].outcome).toBe('cancelled');
+      expect((await server.request('GET', `/v1/cancellations/${foreign.json.id}`, { token: LIMITED_TOKEN })).status).toBe(403);
+      const audit = await server.request('GET', '/v1/cancellations?limit=200', { token: LIMITED_TOKEN });
+      expect(audit.json.jobs.map((j: { id: string }) => j.id)).not.toContain(foreign.json.id);
+
+      const allowed = await server.request('POST', '/v1/cancellations', { token: LIMITED_TOKEN, body: { plugin: ECS.id, params: ecs.params } });
+      expect(allowed.status).toBe(200);
+      expect(allowed.json).toMatchObject({ requestedBy: 'limited', targets: [{ target: ecs.id, outcome: 'cancelled' }] });
+    });
+
+    it("names in hints only the plugins the token may use, never every installed one", async () => {
+      const others = CASES.filter((c) => c.id !== ECS.id).map((c) => c.id);
+      const missing = await server.request('GET', '/v1/plugins/nope', { token: LIMITED_TOKEN });
+      expect(missing.status).toBe(404);
+      expect(missing.json.hint).toBe(`Plugins this token may use: ${ECS.id}.`);
+      const unknown = await server.request('POST', '/v1/cancellations', { token: LIMITED_TOKEN, body: { plugin: 'nope.x', params: {} } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json.issues).toEqual([expect.objectContaining({ field: 'plugin', hint: `Plugins this token may use: ${ECS.id}.` })]);
+      for (const id of others) expect(`${missing.text}${unknown.text}`).not.toContain(id);
+      // An unrestricted token is told about every plugin.
+      const admin = await server.request('GET', '/v1/plugins/nope');
+      for (const c of CASES) expect(admin.json.hint).toContain(c.id);
+    });
+  });
+
+  it('answers 422 for the same Idempotency-Key with a different body, and sends nothing for it', async () => {
+    const a = world.ecsTask();
+    const b = world.ecsTask();
+    const first = await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: a.params }, headers: { 'idempotency-key': `k-${a.id}` } });
+    expect(first.status).toBe(200);
+    expect(first.json.targets[0].outcome).toBe('cancelled');
+    const cloudCallsBefore = world.emulator.requests().length;
+    const other = await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: b.params }, headers: { 'idempotency-key': `k-${a.id}` } });
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toContain(PROBLEM);
+    expect(other.json).toMatchObject({ status: 422, code: 'InvalidInput' });
+    expect(other.json.detail).toContain(first.json.id);
+    expect(world.emulator.requests().length).toBe(cloudCallsBefore);
+    expect(world.emulator.listOperations(ECS.service).find((op) => op.id === b.id)?.['status']).toBe('Processing');
+  });
+
   it('calls the cloud once when 20 identical requests with one Idempotency-Key race (emulator request log)', async () => {
-    const c = CASES.find((x) => loaded.has(x.id));
-    if (!c) throw new Error(`no plugin could be loaded: ${[...loadErrors.values()].map(String).join('; ')}`);
-    const op = emulator.createOperation(c.service, {});
+    const c = ECS;
+    const op = world.emulator.createOperation(c.service, {});
     const body = { plugin: c.id, params: c.params(op) };
-    const cancelsOf = () => emulator.requests().filter((r) => r.action === c.cancelAction).length;
-    const before = cancelsOf();
-    emulator.setFaults({ latencyMs: 40 });
+    const before = world.cancelCalls(c);
+    world.emulator.setFaults({ latencyMs: 40 });
     try {
       const answers = await Promise.all(Array.from({ length: 20 }, () => server.request('POST', '/v1/cancellations', { body, headers: { 'idempotency-key': `race-${op.id}` } })));
       expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
       expect(new Set(answers.map((a) => a.json.id)).size).toBe(1);
       expect(answers.every((a) => a.json.targets[0].outcome === 'cancelled')).toBe(true);
     } finally {
-      emulator.clearFaults();
+      world.emulator.clearFaults();
     }
-    expect(cancelsOf() - before).toBe(1);
+    expect(world.cancelCalls(c) - before).toBe(1);
   });
 
-  it('streams a mixed batch over SSE and audits it', async () => {
-    const available = CASES.filter((c) => loaded.has(c.id));
-    if (available.length === 0) throw new Error('no plugin could be loaded');
-    const targets = available.flatMap((c) => [0, 1].map(() => ({ plugin: c.id, params: c.params(emulator.createOperation(c.service, {})) })));
+  it('streams a mixed batch over SSE, audits it, and counts the stream once in /metrics', async () => {
+    const targets = CASES.flatMap((c) => [0, 1].map(() => ({ plugin: c.id, params: c.params(world.emulator.createOperation(c.service, {})) })));
     const created = await server.request('POST', '/v1/cancellations', { body: { targets } });
     expect(created.status).toBe(202);
+    const streamed = `method="GET",route="/v1/cancellations/:id/events",status="200"`;
+    const countBefore = sample((await server.request('GET', '/metrics', { token: null })).text, 'cancelkit_http_requests_total', streamed);
     const stream = await fetch(`${server.url}${created.json.links.events}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const text = await stream.text();
     expect(text.match(/^event: result$/gm)).toHaveLength(targets.length);
     expect(text).toMatch(/event: done\ndata: .*"status":"completed"/);
-    const audit = await server.request('GET', `/v1/cancellations?plugin=${available[0]?.id}&outcome=cancelled`);
+    // The hook that would count it a second time runs as the stream ends; give it that moment.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const countAfter = sample((await server.request('GET', '/metrics', { token: null })).text, 'cancelkit_http_requests_total', streamed);
+    expect(countAfter - countBefore).toBe(1);
+
+    const audit = await server.request('GET', `/v1/cancellations?plugin=${ECS.id}&outcome=cancelled`);
     expect(audit.json.jobs.map((j: { id: string }) => j.id)).toContain(created.json.id);
     const job = (await server.request('GET', `/v1/cancellations/${created.json.id}`)).json;
     expect(job.summary).toMatchObject({ total: targets.length, cancelled: targets.length });
+  });
+
+  it("the OpenAPI document describes both 200 answers of POST /v1/cancellations: a job and a dry run's plan", async () => {
+    const doc = (await server.request('GET', '/openapi.json', { token: null })).json;
+    const ok = validatorFor(doc, doc.paths['/v1/cancellations'].post.responses['200'].content['application/json'].schema);
+    const running = world.ecsTask();
+    const done = world.ecsTask();
+    await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: done.params } });
+    const dryRun = await server.request('POST', '/v1/cancellations', {
+      body: { targets: [{ plugin: ECS.id, params: running.params }, { plugin: ECS.id, params: done.params }], dryRun: true },
+    });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.json.plan.map((p: { target: string; action: string }) => [p.target, p.action])).toEqual([
+      [running.id, 'cancel'],
+      [done.id, 'skip'],
+    ]);
+    const checked = ok.safeParse(dryRun.json);
+    expect(checked.success, JSON.stringify(checked.error?.issues)).toBe(true);
+    const single = await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: running.params } });
+    expect(single.status).toBe(200);
+    expect(ok.safeParse(single.json).success).toBe(true);
+    // Not a schema that takes anything: a dry run missing its plan is not a 200 answer.
+    expect(ok.safeParse({ dryRun: true }).success).toBe(false);
   });
 
   it('never logs the cloud secret or the API token', () => {
@@ -174,6 +249,7 @@ describe('every plugin through the server against the emulator', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toContain(DEMO_CREDENTIALS.accessKeySecret);
     expect(logs).not.toContain(ADMIN_TOKEN);
+    expect(logs).not.toContain(LIMITED_TOKEN);
   });
 });
 

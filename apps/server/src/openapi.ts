@@ -126,6 +126,32 @@ const jobSchema: Schema = {
   },
 };
 
+const planEntrySchema: Schema = {
+  type: 'object',
+  required: ['item', 'plugin', 'target', 'action', 'expected'],
+  properties: {
+    item: { type: 'integer', description: 'Index of the request entry this target came from.' },
+    plugin: { type: 'string' },
+    target: { type: 'string' },
+    action: { type: 'string', enum: ['cancel', 'skip'], description: 'What a real run would do now.' },
+    expected: { type: 'string', enum: [...OUTCOMES], description: 'The outcome a skip would report, or `cancelled` for a target that would be cancelled.' },
+    reason: { type: 'string' },
+    state: { type: 'object', description: 'What the inspection found.' },
+    error: ref('Error'),
+  },
+};
+
+/** What a dry run answers instead of a job: nothing was created, so there is no id to follow. */
+const dryRunPlanSchema: Schema = {
+  type: 'object',
+  required: ['dryRun', 'plan'],
+  additionalProperties: false,
+  properties: {
+    dryRun: { const: true },
+    plan: { type: 'array', items: ref('PlanEntry'), description: 'One entry per target, in request order.' },
+  },
+};
+
 const manifestSchema: Schema = {
   type: 'object',
   required: ['id', 'provider', 'service', 'operation', 'title', 'paramsSchema', 'capabilities'],
@@ -162,6 +188,8 @@ export function buildOpenApi(manifests: readonly PluginManifest[], info: { versi
     TargetResult: targetSchema,
     JobSummary: summarySchema,
     Job: jobSchema,
+    PlanEntry: planEntrySchema,
+    DryRunPlan: dryRunPlanSchema,
     PluginManifest: manifestSchema,
   };
   const singleVariants: Schema[] = [];
@@ -268,7 +296,9 @@ export function buildOpenApi(manifests: readonly PluginManifest[], info: { versi
             content: { 'application/json': { schema: { oneOf: [ref('SingleCancellation'), ref('BatchCancellation')] } } },
           },
           responses: {
-            '200': jsonResponse('A single target finished (or a dry run).', ref('Job')),
+            '200': jsonResponse('A single target finished (a Job), or the plan of a dry run (a DryRunPlan: nothing was changed).', {
+              oneOf: [ref('Job'), ref('DryRunPlan')],
+            }),
             '202': jsonResponse('Accepted: the job runs in the background; follow its Location or its events.', ref('Job')),
             '400': problemResponse('Invalid body or params; `issues` names every field.'),
             '401': common401,
@@ -277,6 +307,7 @@ export function buildOpenApi(manifests: readonly PluginManifest[], info: { versi
             '422': problemResponse('Idempotency-Key reused with a different body.'),
             '429': common429,
             '503': problemResponse('Shutting down.'),
+            '504': problemResponse('A dry run did not finish within the request timeout; nothing was changed.'),
           },
         },
         get: {

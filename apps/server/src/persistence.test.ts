@@ -1,8 +1,12 @@
+/**
+ * The audit trail across restarts, against the real emulator: a server writes jobs to a SQLite file and
+ * stops (gracefully, or in the middle of a batch); the next server on the same file shows every record.
+ */
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeOpenError, JobStore, StoreError } from './store.js';
-import { type FakeCloud, fakeCloudPlugin, startFakeCloud } from './test-support/fake-cloud.js';
+import { ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
 import { startTestServer, type TestServer, tempDir } from './test-support/harness.js';
 
 async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -15,36 +19,39 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): P
   }
 }
 
-describe('the SQLite store across restarts', () => {
-  let cloud: FakeCloud;
+describe('the SQLite store across restarts (emulator backend)', () => {
+  let world: EmulatorWorld;
   let temp: ReturnType<typeof tempDir>;
   const servers: TestServer[] = [];
   const start = async (database: string, limits = {}) => {
-    const server = await startTestServer({ plugins: [fakeCloudPlugin()], database, cancelkit: { endpoints: { '*': cloud.url } }, limits });
+    const server = await startTestServer({ plugins: world.plugins, database, cancelkit: world.cancelkit, limits });
     servers.push(server);
     return server;
   };
+  const statusOf = (id: string) => world.emulator.listOperations(ECS.service).find((op) => op.id === id)?.['status'];
 
   beforeAll(async () => {
-    cloud = await startFakeCloud();
+    world = await startEmulatorWorld();
     temp = tempDir();
   });
   afterEach(async () => {
     for (const s of servers.splice(0)) await s.close();
-    cloud.delayMs = 0;
+    world.emulator.clearFaults();
   });
   afterAll(async () => {
-    await cloud.close();
-    temp.remove();
+    await world?.stop();
+    temp?.remove();
   });
 
   it('keeps every audit record and idempotency key after a restart on the same file', async () => {
     const db = path.join(temp.dir, 'restart.db');
-    cloud.add('running', 'keep-1', 'keep-2', 'keep-3');
+    const [one, two, three] = [world.ecsTask(), world.ecsTask(), world.ecsTask()];
+    const missing = { ...three.params, taskId: `${three.id.slice(0, -3)}999` };
     const first = await start(db);
-    const single = await first.request('POST', '/v1/cancellations', { body: { plugin: 'fake.jobs.job', params: { ids: ['keep-1'] } }, headers: { 'idempotency-key': 'restart-key' } });
+    const single = await first.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: one.params }, headers: { 'idempotency-key': 'restart-key' } });
+    expect(single.status).toBe(200);
     const batch = await first.request('POST', '/v1/cancellations', {
-      body: { targets: [{ plugin: 'fake.jobs.job', params: { ids: ['keep-2'] } }, { plugin: 'fake.jobs.job', params: { ids: ['keep-3', 'keep-missing'] } }] },
+      body: { targets: [{ plugin: ECS.id, params: two.params }, { plugin: ECS.id, params: three.params }, { plugin: ECS.id, params: missing }] },
     });
     expect(batch.status).toBe(202);
     await until(async () => ((await first.request('GET', `/v1/cancellations/${batch.json.id}`)).json.status === 'completed' ? true : undefined));
@@ -57,27 +64,29 @@ describe('the SQLite store across restarts', () => {
     expect(after.map((j: { id: string }) => j.id)).toEqual([batch.json.id, single.json.id]);
     const job = (await second.request('GET', `/v1/cancellations/${batch.json.id}`)).json;
     expect(job.summary).toMatchObject({ total: 3, cancelled: 2, 'not-found': 1, pending: 0 });
+    // The cloud's request ids are kept with each outcome (a target skipped by the precheck has its inspection's).
+    for (const t of job.targets) expect(t.requestId ?? t.state?.requestId, JSON.stringify(t)).toEqual(expect.any(String));
+    expect(statusOf(two.id)).not.toBe('Processing');
     // The idempotency key survived too: a replay answers from the store and the cloud is not called.
-    const callsBefore = cloud.calls.length;
-    const replay = await second.request('POST', '/v1/cancellations', { body: { plugin: 'fake.jobs.job', params: { ids: ['keep-1'] } }, headers: { 'idempotency-key': 'restart-key' } });
+    const callsBefore = world.emulator.requests().length;
+    const replay = await second.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: one.params }, headers: { 'idempotency-key': 'restart-key' } });
     expect(replay.json.id).toBe(single.json.id);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    expect(cloud.calls.length).toBe(callsBefore);
+    expect(world.emulator.requests().length).toBe(callsBefore);
   });
 
   it('shuts down gracefully: stops starting targets, records the rest as interrupted, refuses new work', async () => {
     const db = path.join(temp.dir, 'shutdown.db');
-    const ids = Array.from({ length: 8 }, (_, i) => `grace-${i}`);
-    cloud.add('running', ...ids);
-    cloud.delayMs = 150;
+    const tasks = Array.from({ length: 8 }, () => world.ecsTask());
+    world.emulator.setFaults({ latencyMs: 150 });
     const server = await start(db, { shutdownGraceMs: 60 });
     const batch = await server.request('POST', '/v1/cancellations', {
-      body: { targets: ids.map((id) => ({ plugin: 'fake.jobs.job', params: { ids: [id] } })), concurrency: 1, precheck: false },
+      body: { targets: tasks.map((t) => ({ plugin: ECS.id, params: t.params })), concurrency: 1, precheck: false },
     });
     expect(batch.status).toBe(202);
     await until(async () => ((await server.request('GET', `/v1/cancellations/${batch.json.id}`)).json.summary.cancelled >= 1 ? true : undefined));
     const closing = server.app.close();
-    const refused = await server.request('POST', '/v1/cancellations', { body: { plugin: 'fake.jobs.job', params: { ids: ['late-1'] } } });
+    const refused = await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: world.ecsTask().params } });
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({ code: 'Transient', status: 503 });
     await closing;
@@ -91,7 +100,9 @@ describe('the SQLite store across restarts', () => {
     expect(job.summary.cancelled).toBeGreaterThanOrEqual(1);
     const untouched = job.targets.filter((t: { reason?: string }) => t.reason?.includes('nothing was sent'));
     expect(untouched.length).toBeGreaterThanOrEqual(4);
-    for (const t of untouched) expect(cloud.ops.get(t.target)).toBe('running');
+    // "Nothing was sent" is a fact the emulator confirms.
+    for (const t of untouched) expect(statusOf(t.target)).toBe('Processing');
+    for (const t of job.targets.filter((x: { outcome: string }) => x.outcome === 'cancelled')) expect(statusOf(t.target)).not.toBe('Processing');
     expect(job.targets.every((t: { outcome: string }) => t.outcome !== 'pending')).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ export interface Problem {
   instance?: string;
 }
 
-/** An error the HTTP layer raises itself: a taxonomy code plus an HTTP status that may differ from the code's default (413, 415, 422). */
+/** An error the HTTP layer raises itself: a taxonomy code plus an HTTP status that may differ from the code's default (413, 415, 422, 504). */
 export class HttpProblem extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -52,6 +52,7 @@ const STATUS_TITLES: Readonly<Record<number, string>> = {
   422: 'Unprocessable content',
   500: 'Internal server error',
   503: 'Service unavailable',
+  504: 'Gateway timeout',
 };
 
 function typeOf(code: ErrorCode): string {

@@ -47,6 +47,11 @@ export interface ServerLimits {
   shutdownGraceMs: number;
   /** Per-token request rate (default 10/s, bursts of 60). */
   rateLimit: RateLimitSettings;
+  /**
+   * Failed authentications allowed per client address (default 1/s, bursts of 100). Past it, every
+   * request from that address answers 429 before its token is even looked at, so guessing cannot go on.
+   */
+  authFailureRateLimit: RateLimitSettings;
   /** How long an Idempotency-Key is remembered (default 24 h). */
   idempotencyTtlMs: number;
 }
@@ -59,6 +64,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxConcurrentJobs: 4,
   shutdownGraceMs: 10_000,
   rateLimit: { perSecond: 10, burst: 60 },
+  authFailureRateLimit: { perSecond: 1, burst: 100 },
   idempotencyTtlMs: 24 * 60 * 60 * 1000,
 });
 
@@ -80,7 +86,10 @@ export interface BuildServerOptions {
   cancelkit?: CancelKitConfig;
   /** Host credential sources (each overrides the plugins' default for its provider). */
   credentialSources?: readonly CredentialSource<unknown>[];
-  limits?: Partial<Omit<ServerLimits, 'rateLimit'>> & { rateLimit?: Partial<RateLimitSettings> };
+  limits?: Partial<Omit<ServerLimits, 'rateLimit' | 'authFailureRateLimit'>> & {
+    rateLimit?: Partial<RateLimitSettings>;
+    authFailureRateLimit?: Partial<RateLimitSettings>;
+  };
   log?: ServerLogOptions;
   /** Process metrics (CPU, memory, event loop) on /metrics (default true). */
   defaultMetrics?: boolean;
@@ -192,6 +201,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...DEFAULT_LIMITS,
     ...options.limits,
     rateLimit: { ...DEFAULT_LIMITS.rateLimit, ...options.limits?.rateLimit },
+    authFailureRateLimit: { ...DEFAULT_LIMITS.authFailureRateLimit, ...options.limits?.authFailureRateLimit },
   };
   const secrets = new SecretRegistry();
   collectSecrets(options.cancelkit?.providers, secrets);
@@ -222,10 +232,20 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const plugins = new Map(options.plugins.map((p) => [p.manifest.id, p] as const));
   const runner = new JobRunner({ kit, store, metrics, logger: log, maxConcurrentJobs: limits.maxConcurrentJobs, now });
   const rateLimiter = new TokenRateLimiter(limits.rateLimit, now);
+  const authFailures = new TokenRateLimiter(limits.authFailureRateLimit, now);
   const openapi = buildOpenApi(kit.manifests(), { version: SERVER_VERSION });
   const principals = new WeakMap<FastifyRequest, Principal>();
   const streams = new Set<ServerResponse>();
-  const syncWaitMs = Math.max(0, Math.min(limits.syncWaitMs, limits.requestTimeoutMs - 1_000));
+  /** SSE requests: counted in the metrics when the stream opens, so the onResponse hook skips them. */
+  const countedByHand = new WeakSet<FastifyRequest>();
+  // POST work stops this long before requestTimeoutMs so its answer is on the wire before any proxy or
+  // client that uses the same timeout gives up.
+  const deadlineMarginMs = Math.min(1_000, Math.floor(limits.requestTimeoutMs / 10));
+  /** The plugins a token may use, for hints: a limited token must not learn what else is installed. */
+  const usableBy = (principal: Principal): string => {
+    const ids = [...plugins.keys()].filter((id) => mayUse(principal, id)).sort();
+    return ids.length > 0 ? `Plugins this token may use: ${ids.join(', ')}.` : 'This token may use none of the installed plugins.';
+  };
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -264,6 +284,22 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
 
   // JSON only: without this, fastify would parse text/plain bodies into strings.
   app.removeContentTypeParser('text/plain');
+  // fastify's own JSON parser (prototype-poisoning checks included), with one change: a body refused for
+  // a `__proto__` or `constructor.prototype` key says so, instead of calling well-formed JSON invalid.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    parseJson(request, text, (error, value) => {
+      const key = error ? poisonedKey(text) : undefined;
+      if (key === undefined) return done(error, value);
+      return done(
+        new HttpProblem('InvalidInput', `Body contains the key "${key.name}", which is not allowed.`, {
+          issues: [{ field: key.field, message: 'is not an allowed key', hint: 'Remove it; no field of this API is named like that.' }],
+        }),
+        undefined,
+      );
+    });
+  });
   app.setErrorHandler((error, request, reply) => {
     const { problem } = toProblem(error, request.id);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -278,6 +314,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // A hijacked SSE reply reaches this hook too when its stream ends: it was counted when it opened.
+    if (countedByHand.has(request)) return;
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
@@ -303,8 +341,14 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
           reply.header('connection', 'close');
           throw new HttpProblem('Transient', 'The server is shutting down.', { hint: 'Retry against another instance or after the restart.', headers: { 'retry-after': '5' } });
         }
+        // An address that keeps failing is refused before its token is checked: were a right token let
+        // through, a 200 among the 429s would still tell a guesser when it had won.
+        const blockedMs = authFailures.peek(request.ip);
+        if (blockedMs > 0) throw tooManyAuthFailures(blockedMs);
         const principal = auth.authenticate(request.headers.authorization);
         if (!principal) {
+          const waitMs = authFailures.take(request.ip);
+          if (waitMs > 0) throw tooManyAuthFailures(waitMs);
           throw new HttpProblem('Unauthenticated', 'A valid bearer token is required.', {
             hint: 'Send Authorization: Bearer <token> with a token from the server configuration.',
             headers: { 'www-authenticate': 'Bearer realm="cancelkit"' },
@@ -341,7 +385,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
       v1.get<{ Params: { id: string } }>('/plugins/:id', async (request) => {
         const principal = principalOf(request);
         const plugin = plugins.get(request.params.id);
-        if (!plugin) throw new HttpProblem('NotFound', `No plugin "${request.params.id}" is installed.`, { hint: `Installed: ${[...plugins.keys()].sort().join(', ')}.` });
+        if (!plugin) throw new HttpProblem('NotFound', `No plugin "${request.params.id}" is installed.`, { hint: usableBy(principal) });
         if (!mayUse(principal, plugin.manifest.id)) throw new HttpProblem('PermissionDenied', `Token "${principal.name}" may not use plugin ${plugin.manifest.id}.`);
         return describePlugin(plugin);
       });
@@ -371,7 +415,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
           const prefix = batch ? `targets.${index}.` : '';
           const plugin = plugins.get(item.plugin);
           if (!plugin) {
-            issues.push({ field: `${prefix}plugin`, message: `"${item.plugin}" is not installed`, hint: `Installed: ${[...plugins.keys()].sort().join(', ')}.` });
+            issues.push({ field: `${prefix}plugin`, message: `"${item.plugin}" is not installed`, hint: usableBy(principal) });
             return;
           }
           const extra = undeclaredParams(plugin.manifest.paramsSchema, item.params);
@@ -398,12 +442,18 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
         }
 
         if (request_.dryRun) {
-          // Stop inspecting when the client goes away (request.signal fires once the body is read).
-          const gone = new AbortController();
-          reply.raw.on('close', () => {
-            if (!reply.raw.writableFinished) gone.abort();
-          });
-          return reply.status(200).send(await dryRun(items, targets, batch, gone.signal));
+          // Stop inspecting at the deadline or when the client goes away. (fastify's request.signal and
+          // handlerTimeout cannot do either for a POST: both are disarmed once the body has been read.)
+          const deadline = new Deadline(limits.requestTimeoutMs - deadlineMarginMs - reply.elapsedTime);
+          const onClose = () => {
+            if (!reply.raw.writableFinished) deadline.clientGone();
+          };
+          reply.raw.on('close', onClose);
+          try {
+            return reply.status(200).send(await dryRun(items, targets, batch, deadline));
+          } finally {
+            deadline.clear();
+          }
         }
 
         const rawKey = request.headers['idempotency-key'];
@@ -440,8 +490,11 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
         let final: JobRecord | undefined;
         if (!batch && !preferAsync) {
           const done = runner.completion(jobId);
+          // The request deadline ends the wait, never the work: a cancel may already be on its way to the
+          // cloud, so the job runs on and records its outcome, and the answer is 202 with its Location.
+          const waitMs = Math.min(limits.syncWaitMs, limits.requestTimeoutMs - deadlineMarginMs - reply.elapsedTime);
           // The runner hands back the record it wrote; the store is read only when it has not finished.
-          if (done) final = await waitAtMost(done, syncWaitMs);
+          if (done) final = await waitAtMost(done, Math.max(0, waitMs));
         } else if (preferAsync) reply.header('preference-applied', 'respond-async');
         const job = final ?? store.getJob(jobId);
         if (!job) throw new HttpProblem('Unknown', `Job ${jobId} disappeared from the store.`, { status: 500 });
@@ -472,6 +525,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
         const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
         let lastSent = Number.isFinite(lastEventId) && lastEventId > 0 ? lastEventId : 0;
         reply.hijack();
+        countedByHand.add(request);
         const raw = reply.raw;
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -521,15 +575,23 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     { prefix: '/v1' },
   );
 
-  async function dryRun(items: readonly JobItem[], targets: readonly NewTarget[], batch: boolean, signal: AbortSignal) {
+  async function dryRun(items: readonly JobItem[], targets: readonly NewTarget[], batch: boolean, deadline: Deadline) {
     const plan: (PlanEntry & { item: number })[] = [];
     for (const [index, item] of items.entries()) {
       try {
-        const entries = await kit.plan(item.plugin, item.params, { signal });
+        deadline.signal.throwIfAborted();
+        const entries = await kit.plan(item.plugin, item.params, { signal: deadline.signal });
         for (const entry of entries) plan.push({ ...entry, item: index });
       } catch (thrown) {
+        if (deadline.timedOut) {
+          throw new HttpProblem(
+            'Transient',
+            `The dry run did not finish within the request timeout (${limits.requestTimeoutMs} ms): ${plan.length} of ${targets.length} targets were inspected. A dry run changes nothing: nothing was cancelled and no job was created.`,
+            { status: 504, hint: 'Retry with fewer targets per request, or when the cloud answers faster.' },
+          );
+        }
         const error = toCancelKitError(thrown);
-        if (!batch) throw error;
+        if (!batch || deadline.signal.aborted) throw error;
         for (const t of targets.filter((t) => t.item === index)) {
           plan.push({ item: index, plugin: t.plugin, target: t.target, action: 'skip', expected: 'failed', error: serializeError(error) });
         }
@@ -549,6 +611,79 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/**
+ * A request's deadline for the work it does itself (a dry run's inspections): `signal` aborts when
+ * `budgetMs` has passed or the client has gone, and `timedOut` tells the two apart.
+ */
+class Deadline {
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  #timedOut = false;
+
+  constructor(budgetMs: number) {
+    this.#timer = setTimeout(
+      () => {
+        this.#timedOut = true;
+        this.#controller.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
+      },
+      Math.max(0, budgetMs),
+    );
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  clientGone(): void {
+    this.#controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+function tooManyAuthFailures(waitMs: number): HttpProblem {
+  return new HttpProblem('Throttled', 'Too many failed authentication attempts from this address.', {
+    hint: 'Check the token; retry after the Retry-After seconds.',
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+  });
+}
+
+/**
+ * The key that made the JSON parser refuse `body`, when the body is well-formed JSON (else undefined):
+ * `__proto__` anywhere, or `constructor` holding `prototype` — what secure-json-parse refuses. JSON.parse
+ * keeps such keys as plain own properties, so looking at them here is safe. Iterative: a deeply nested
+ * body must not overflow the stack.
+ */
+function poisonedKey(body: string): { name: string; field: string } | undefined {
+  let root: unknown;
+  try {
+    root = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const stack: { value: unknown; path: string }[] = [{ value: root, path: '' }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, path } = next;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const key of Object.keys(value)) {
+      const field = path ? `${path}.${key}` : key;
+      const child = (value as Record<string, unknown>)[key];
+      if (key === '__proto__') return { name: '__proto__', field };
+      if (key === 'constructor' && typeof child === 'object' && child !== null && Object.hasOwn(child, 'prototype')) {
+        return { name: 'constructor.prototype', field: `${field}.prototype` };
+      }
+      stack.push({ value: child, path: field });
+    }
+  }
+  return undefined;
 }
 
 /** The promise's value, or undefined when it takes longer than `ms`. */

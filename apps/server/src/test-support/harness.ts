@@ -42,6 +42,7 @@ export async function startTestServer(options: {
   cancelkit?: CancelKitConfig;
   tokens?: readonly TokenSpec[];
   limits?: BuildServerOptions['limits'];
+  now?: () => number;
 }): Promise<TestServer> {
   const logs: string[] = [];
   const app = buildServer({
@@ -52,6 +53,7 @@ export async function startTestServer(options: {
     limits: options.limits ?? {},
     log: { level: 'debug', destination: { write: (line: string) => void logs.push(line) } },
     defaultMetrics: false,
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
