@@ -44,6 +44,9 @@ describe('engine: single cancel', () => {
     // Only the cancellable target was sent to the cloud.
     expect(cloud.cancelCalls).toEqual([['run']]);
     expect(results.find((r) => r.target === 'lock')?.reason).toBe('locked by maintenance');
+    // A target the pre-check settled carries the inspect's request id, the cloud call that decided it.
+    expect(results.find((r) => r.target === 'done')?.requestId).toBe('req-inspect');
+    expect(results.find((r) => r.target === 'run')?.requestId).toBe('req-cancel');
   });
 
   it('skips the pre-check when asked and lets the cloud answer', async () => {

@@ -330,8 +330,11 @@ export class Engine {
           const seen = await this.#inspectParsed(plugin, params, signal);
           for (const s of seen) states.set(s.target, s);
           for (const target of remaining) {
-            const decision = decide(states.get(target));
-            if (decision.kind === 'skip') settle(target, decision.outcome, withReason(decision.reason));
+            const state = states.get(target);
+            const decision = decide(state);
+            // The inspect that settled it is the cloud call of record: its request id goes on the record.
+            const requestId = state?.requestId ? { requestId: state.requestId } : {};
+            if (decision.kind === 'skip') settle(target, decision.outcome, { ...requestId, ...withReason(decision.reason) });
           }
           remaining = remaining.filter((t) => !settled.has(t));
         } catch (thrown) {
