@@ -8,7 +8,7 @@
  * dependencies are already present: the tarball is unpacked into node_modules, and its dependencies
  * (zod, @cancelkit/core) and the CLI are linked from the workspace.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,7 @@ function newProject(name: string): string {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
   const modules = path.join(dir, 'node_modules');
   link(path.join(ROOT, 'apps', 'cli'), path.join(modules, '@cancelkit', 'cli'));
+  link(path.join(ROOT, 'apps', 'server'), path.join(modules, '@cancelkit', 'server'));
   link(path.join(ROOT, 'packages', 'core'), path.join(modules, '@cancelkit', 'core'));
   link(realpathSync(path.join(ROOT, 'node_modules', 'zod')), path.join(modules, 'zod'));
   return dir;
@@ -193,6 +194,108 @@ describe('cancelkit-plugin-acme, installed outside the workspace', () => {
     const run = await cli(dir, ['cancel', 'acme.jobs.job', '--job-id', 'job-1', '--endpoint', 'http://127.0.0.1:9']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/acme\.jobs\.job.*supports @cancelkit\/core \^9\.0\.0, but the running core is 0\.1\.0/);
+  });
+});
+
+interface ServerRun {
+  url: string;
+  token: string;
+  emulatorUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `cancelkit-server` (emulator backend, port 0) as installed in `cwd`; resolves once it listens. */
+function startServerIn(cwd: string): Promise<ServerRun> {
+  const bin = path.join(cwd, 'node_modules', '@cancelkit', 'server', 'dist', 'bin.js');
+  const child: ChildProcess = spawn(process.execPath, [bin, '--port', '0', '--log-level', 'warn'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: scratch },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`cancelkit-server did not start:\n${stderr}`));
+    }, 20_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+      const token = /dev token[^:]*: (\S+)/.exec(stderr)?.[1];
+      const emulatorUrl = /in-process emulator at (http:\/\/\S+)/.exec(stderr)?.[1];
+      if (url && token && emulatorUrl) {
+        clearTimeout(timer);
+        resolve({ url, token, emulatorUrl, stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`cancelkit-server exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, init);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('cancelkit-server, installed next to the plugin outside the workspace', () => {
+  it('finds the plugin by keyword, serves it, and cancels through it against its in-process emulator', async () => {
+    const server = await startServerIn(project);
+    try {
+      const auth = { authorization: `Bearer ${server.token}` };
+      const listed = await json(`${server.url}/v1/plugins`, { headers: auth });
+      expect(listed.status).toBe(200);
+      expect(JSON.stringify(listed.body)).toContain('acme.jobs.job');
+      const created = await json(`${server.emulatorUrl}/_emulator/operations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'acme.jobs', status: 'running' }),
+      });
+      const jobId = String(created.body.id);
+      const cancelled = await json(`${server.url}/v1/cancellations`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ plugin: 'acme.jobs.job', params: { jobId } }),
+      });
+      expect(cancelled.status).toBe(200);
+      expect(JSON.stringify(cancelled.body), JSON.stringify(cancelled.body)).toContain('"outcome":"cancelled"');
+      const state = await json(`${server.emulatorUrl}/_emulator/operations?service=acme.jobs`);
+      expect((state.body.operations as Array<{ id: string; status: string }>).find((op) => op.id === jobId)?.status).toBe('cancelled');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('serves exactly the plugins listed in the project\u2019s cancelkit.config.json', async () => {
+    const dir = newProject('server-explicit-project');
+    unpack(tarball, path.join(dir, 'vendor', 'acme'));
+    writeFileSync(path.join(dir, 'cancelkit.config.json'), JSON.stringify({ plugins: ['./vendor/acme'] }));
+    const server = await startServerIn(dir);
+    try {
+      const listed = await json(`${server.url}/v1/plugins`, { headers: { authorization: `Bearer ${server.token}` } });
+      const ids = (listed.body.plugins as Array<{ id: string }>).map((p) => p.id);
+      expect(ids).toEqual(['acme.jobs.job']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses to start with a listed plugin whose core range excludes the running core, naming both versions', async () => {
+    const dir = newProject('server-future-project');
+    const installed = path.join(dir, 'vendor', 'acme');
+    unpack(tarball, installed);
+    const manifestFile = path.join(installed, 'dist', 'manifest.js');
+    writeFileSync(manifestFile, readFileSync(manifestFile, 'utf8').replace("coreRange: '^0.1.0'", "coreRange: '^9.0.0'"));
+    writeFileSync(path.join(dir, 'cancelkit.config.json'), JSON.stringify({ plugins: ['./vendor/acme'] }));
+    await expect(startServerIn(dir)).rejects.toThrow(/exited with 1[\s\S]*supports @cancelkit\/core \^9\.0\.0, but the running core is 0\.1\.0/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTokensEnv, sha256, TokenAuthenticator, TokenConfigError } from './auth.js';
@@ -42,6 +42,21 @@ describe('configuration', () => {
     expect(config.cancelkit).toEqual({ providers: { alibaba: { accessKeyId: 'id', accessKeySecret: 'secret' } }, retry: { maxAttempts: 2 } });
     expect(config.limits).toEqual({ maxTargets: 10, rateLimit: { burst: 5 } });
     expect(resolveServerConfig({ config: file, backend: 'emulator' }, {}, '/').backend).toBe('emulator');
+  });
+
+  it('takes the plugins list of the project\u2019s cancelkit.config.json, unless its own config lists plugins', () => {
+    const project = path.join(temp.dir, 'project');
+    mkdirSync(project, { recursive: true });
+    expect(resolveServerConfig({}, {}, project).plugins).toBeUndefined();
+    writeFileSync(path.join(project, 'cancelkit.config.json'), JSON.stringify({ plugins: ['./vendor/acme'], output: 'json' }));
+    expect(resolveServerConfig({}, {}, project).plugins).toEqual(['./vendor/acme']);
+    const own = path.join(project, 'server.json');
+    writeFileSync(own, JSON.stringify({ plugins: ['@cancelkit/plugin-alibaba-ecs'] }));
+    expect(resolveServerConfig({ config: own }, {}, project).plugins).toEqual(['@cancelkit/plugin-alibaba-ecs']);
+    writeFileSync(path.join(project, 'cancelkit.config.json'), JSON.stringify({ plugins: 'acme' }));
+    expect(() => resolveServerConfig({}, {}, project)).toThrow(/cancelkit\.config\.json: "plugins" must be a list/);
+    writeFileSync(path.join(project, 'cancelkit.config.json'), '{ "plugins": [');
+    expect(() => resolveServerConfig({}, {}, project)).toThrow(/cancelkit\.config\.json is not valid JSON/);
   });
 
   it('names unknown keys and bad values in the config file', () => {

@@ -3,7 +3,7 @@
  * variables, then flags, each overriding the one before. Validated with zod so a typo is a startup error
  * naming the key, not a silently ignored setting.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CancelKitConfig } from '@cancelkit/core';
 import { z } from 'zod';
@@ -201,6 +201,30 @@ function readConfigFile(file: string): ServerConfigFile {
   return parsed.data;
 }
 
+/** The project file the CLI reads too; the server takes only its `plugins` list from it. */
+export const PROJECT_CONFIG_FILE = 'cancelkit.config.json';
+
+/**
+ * The explicit `plugins` list of `cancelkit.config.json` in `dir`, if that file exists and has one. One list
+ * serves a project's CLI and server alike; a server config file's own `plugins` wins over it.
+ */
+export function projectPlugins(dir: string): string[] | undefined {
+  const file = path.join(dir, PROJECT_CONFIG_FILE);
+  if (!existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON (${(error as Error).message}).`);
+  }
+  const plugins = typeof parsed === 'object' && parsed !== null ? (parsed as { plugins?: unknown }).plugins : undefined;
+  if (plugins === undefined) return undefined;
+  if (!Array.isArray(plugins) || !plugins.every((p): p is string => typeof p === 'string' && p !== '')) {
+    throw new ConfigError(`${file}: "plugins" must be a list of package names or paths, such as ["@cancelkit/plugin-alibaba-ecs"].`);
+  }
+  return plugins;
+}
+
 /** File, then environment, then flags. */
 export function resolveServerConfig(flags: CliFlags, env: Readonly<Record<string, string | undefined>>, cwd: string): ResolvedServerConfig {
   const configPath = flags.config ?? env['CANCELKIT_SERVER_CONFIG'];
@@ -238,7 +262,7 @@ export function resolveServerConfig(flags: CliFlags, env: Readonly<Record<string
     database,
     backend,
     tokens: [...(file.tokens ?? []), ...envTokens],
-    plugins: file.plugins,
+    plugins: file.plugins ?? projectPlugins(baseDir),
     baseDir,
     limits: file.limits ?? {},
     logLevel: flags.logLevel ?? (env['CANCELKIT_SERVER_LOG_LEVEL'] ? levelOf(env['CANCELKIT_SERVER_LOG_LEVEL'], 'CANCELKIT_SERVER_LOG_LEVEL') : (file.logLevel ?? 'info')),

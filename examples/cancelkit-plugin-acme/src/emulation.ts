@@ -11,6 +11,7 @@ import {
   type EmulationProtocol,
   type ServiceEmulation,
 } from '@cancelkit/core/emulation';
+import { ACME_ENV } from './credentials.js';
 import { ACME_ERRORS, API_PREFIX, CANCELLABLE_STATUSES, FINISHED_STATUSES, REQUEST_ID_HEADER, STATUSES } from './wire.js';
 
 /** The emulator's `service` key (the admin API's `"service"` field). */
@@ -53,6 +54,12 @@ export const acmeBearerProtocol: EmulationProtocol = {
   serverError: () => acmeError('unavailable'),
   newRequestId: () => randomUUID(),
   responseHeaders: (requestId) => ({ [REQUEST_ID_HEADER]: requestId }),
+  // How a host (the CLI's demo, cancelkit-server's emulator backend) points this provider's clients at
+  // the emulator's key: without it, those hosts cannot give the plugin credentials.
+  clientSettings: (credential) => ({
+    providers: { acme: { apiKeyId: credential.accessKeyId, apiKeySecret: credential.secret } },
+    env: { [ACME_ENV.apiKeyId]: credential.accessKeyId, [ACME_ENV.apiKeySecret]: credential.secret },
+  }),
 };
 
 function view(op: EmulatedOperation) {
