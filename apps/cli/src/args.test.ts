@@ -32,6 +32,12 @@ describe('parseStrict', () => {
   it('accepts an inline value starting with a dash', () => {
     expect(parseStrict(['--task-id=-x'], options, context).values['task-id']).toBe('-x');
   });
+
+  it('a negative number is a value (for the flag to judge), not a missing one', () => {
+    expect(parseStrict(['--task-id', '-3'], options, context).values['task-id']).toBe('-3');
+    expect(parseStrict(['--task-id', '-0.5'], options, context).values['task-id']).toBe('-0.5');
+    expect(() => parseStrict(['--task-id', '-x'], options, context)).toThrow(/--task-id needs a value/);
+  });
 });
 
 describe('firstPositional', () => {
@@ -56,7 +62,7 @@ describe('values', () => {
 
   it('positive integers', () => {
     expect(parsePositiveInteger('16', '--concurrency')).toBe(16);
-    expect(() => parsePositiveInteger('1.5', '--concurrency')).toThrow(/not a positive whole number/);
+    expect(() => parsePositiveInteger('1.5', '--concurrency')).toThrow(/--concurrency must be a positive integer \(got "1.5"\)/);
   });
 
   it('suggestions', () => {

@@ -40,7 +40,7 @@ export const GLOBAL_OPTIONS = {
   journal: { type: 'string', valueName: 'file', description: 'Append each final result (fsync’d); a re-run skips targets already settled.' },
   params: { type: 'string', valueName: 'json', description: 'Params as a JSON object (merged under the flags).' },
   debug: { type: 'boolean', description: 'JSON debug log lines on stderr (secrets redacted) and stack traces.' },
-  quiet: { type: 'boolean', short: 'q', description: 'Print only errors (explicit --output json|ndjson is still written).' },
+  quiet: { type: 'boolean', short: 'q', description: 'Print only errors; results only with an explicit --output json|ndjson.' },
   color: { type: 'boolean', negated: true, description: 'Disable colours (NO_COLOR is honoured too).' },
 } as const satisfies OptionSpecs;
 
@@ -96,6 +96,8 @@ export interface ParseContext {
   readonly helpCommand: string;
 }
 
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
 /** Parses with the given options; unknown flags, missing values and stray values are usage errors. */
 export function parseStrict(args: readonly string[], options: OptionSpecs, context: ParseContext): ParsedArgs {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
@@ -128,7 +130,9 @@ export function parseStrict(args: readonly string[], options: OptionSpecs, conte
     }
     if (negated) throw usageError(`${token.rawName} is not a flag; --${token.name} takes a value.`, `Pass --${token.name} <${spec.valueName ?? 'value'}>.`);
     const value = token.value;
-    if (value === undefined || (!token.inlineValue && value.startsWith('-') && value !== '-')) {
+    // `--concurrency -3` is a wrong number, not a missing value: negative numbers are values (no flag is
+    // a digit), so the flag's own check can say what it needs.
+    if (value === undefined || (!token.inlineValue && value.startsWith('-') && value !== '-' && !NEGATIVE_NUMBER.test(value))) {
       throw usageError(`${token.rawName} needs a value.`, `Pass ${token.rawName} <${spec.valueName ?? 'value'}>.`);
     }
     if (!spec.multiple && seen.has(token.name)) {
@@ -187,14 +191,14 @@ export function parseDuration(text: string, flag = '--timeout'): number {
 export function parsePositiveInteger(text: string, flag: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n <= 0) {
-    throw usageError(`${flag} "${text}" is not a positive whole number.`, `e.g. ${flag} 8`);
+    throw usageError(`${flag} must be a positive integer (got "${text}").`, `e.g. ${flag} 8`);
   }
   return n;
 }
 
 export function parsePositiveNumber(text: string, flag: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw usageError(`${flag} "${text}" is not a positive number.`, `e.g. ${flag} 20`);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw usageError(`${flag} must be a positive number (got "${text}").`, `e.g. ${flag} 20`);
   return n;
 }
 

@@ -21,6 +21,17 @@ describe('NDJSON', () => {
     ]);
     expect(entries[4]?.problem?.hint).toBe('Put every param inside "params".');
   });
+
+  it('a bad line keeps the plugin it names, when it names one', () => {
+    const entries = parseNdjson(['{"plugin":"a.b.c","params":{"taskId":"t1"}', '{"plugin":"x\\"y","params":', '{"plugin":7}', '{oops}', '{"plugin":"a.b.c","params":[]}'].join('\n'));
+    expect(entries.map((e) => [e.line, e.plugin, e.problem !== undefined])).toEqual([
+      [1, 'a.b.c', true],
+      [2, 'x"y', true],
+      [3, '7', true],
+      [4, '', true],
+      [5, 'a.b.c', true],
+    ]);
+  });
 });
 
 describe('CSV', () => {

@@ -32,6 +32,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The "plugin" of a line that is not valid JSON (a torn or hand-edited line), when it is still legible,
+ * so the failed record says which plugin the line was meant for.
+ */
+function rawPluginOf(content: string): string {
+  const match = /"plugin"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(content);
+  if (!match) return '';
+  try {
+    return JSON.parse(`"${match[1]}"`) as string;
+  } catch {
+    return match[1] as string;
+  }
+}
+
 export function parseNdjson(text: string): BatchEntry[] {
   const entries: BatchEntry[] = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');
@@ -45,7 +59,7 @@ export function parseNdjson(text: string): BatchEntry[] {
     } catch (error) {
       entries.push({
         line,
-        plugin: '',
+        plugin: rawPluginOf(content),
         problem: { message: `line ${line} is not valid JSON (${(error as Error).message})`, hint: 'Write one JSON object per line: {"plugin":"<id>","params":{...}}' },
       });
       return;
@@ -56,7 +70,7 @@ export function parseNdjson(text: string): BatchEntry[] {
     }
     const plugin = value.plugin;
     if (typeof plugin !== 'string' || plugin.trim() === '') {
-      entries.push({ line, plugin: '', problem: { message: `line ${line} has no "plugin"`, hint: 'Add "plugin": "<plugin id>" (see `cancelkit plugins list`).' } });
+      entries.push({ line, plugin: plugin === undefined || plugin === null ? '' : typeof plugin === 'string' ? plugin : JSON.stringify(plugin), problem: { message: `line ${line} has no "plugin"`, hint: 'Add "plugin": "<plugin id>" (see `cancelkit plugins list`).' } });
       return;
     }
     const params = value.params ?? {};

@@ -6,7 +6,10 @@
  * Interrupts: the first SIGINT/SIGTERM stops starting new targets and lets in-flight ones settle (their
  * records and journal lines are written); targets never started are reported as failed with a
  * "not started" error and are not journalled, so a re-run picks them up. A second signal aborts the
- * in-flight requests too.
+ * in-flight requests too. stdout closing under the batch (EPIPE, `… | head`) stops it the same way, but
+ * quietly: nobody reads the output any more, while the journal still gets every settled result.
+ *
+ * `plan --from` shares the preparation and runs each item's plan (read-only) with bounded concurrency.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -14,13 +17,24 @@ import type { CancellablePlugin, PluginRegistry } from '@cancelkit/core';
 import type { Kit } from '@cancelkit/core/kit';
 import { type CancelKitError, isCancelKitError, toCancelKitError } from '@cancelkit/core/plugin';
 import type { BatchEntry } from './batch-input.js';
-import { exitCodeForRecords } from './exit-codes.js';
-import type { CliIo, SignalName } from './io.js';
+import { type ExitRelevant, exitCodeForRecords } from './exit-codes.js';
+import type { CliIo, StopReason } from './io.js';
 import type { Journal } from './journal.js';
-import type { OutputFormat, Printer, ResultSink } from './output.js';
+import type { OutputFormat, PlanSink, Printer, ResultSink } from './output.js';
 import { coerceParams, paramFlags } from './params.js';
 import { ProgressBar } from './progress.js';
-import { addToSummary, emptySummary, failedInputRecord, type RecordError, recordError, type ResultRecord, type Summary, toRecord } from './records.js';
+import {
+  addToSummary,
+  emptySummary,
+  failedInputRecord,
+  type PlanRecord,
+  type RecordError,
+  recordError,
+  type ResultRecord,
+  type Summary,
+  toPlanRecord,
+  toRecord,
+} from './records.js';
 
 export interface PreparedItem {
   readonly line?: number;
@@ -128,7 +142,7 @@ export interface BatchOutcome {
   readonly exitCode: number;
   readonly summary: Summary;
   readonly records: ResultRecord[];
-  readonly interrupted?: SignalName;
+  readonly interrupted?: StopReason;
 }
 
 const key = (plugin: string, target: string) => `${plugin}\u0000${target}`;
@@ -157,10 +171,40 @@ export function boundBatchMemory(): () => void {
   };
 }
 
+/** Stops a batch: the first signal (or stdout closing) stops starting targets, a second signal `abort()`s. */
+function stopControl(io: CliIo, onFirst: (reason: StopReason) => void, abort: AbortController): { reason: () => StopReason | undefined; dispose: () => void } {
+  let reason: StopReason | undefined;
+  const stop = (why: StopReason) => {
+    if (reason === undefined) {
+      reason = why;
+      onFirst(why);
+    } else if (why !== 'EPIPE') abort.abort();
+  };
+  const offSignal = io.onSignal(stop);
+  const offClosed = io.onStdoutClosed?.(() => stop('EPIPE')) ?? (() => undefined);
+  return {
+    reason: () => reason,
+    dispose: () => {
+      offSignal();
+      offClosed();
+    },
+  };
+}
+
+function interruptNotice(reason: StopReason, what: string): string {
+  return `\nInterrupted (${reason}): starting no new ${what}, waiting for those in flight. Press Ctrl-C again to abort them.\n`;
+}
+
+function notStartedBy(reason: StopReason): string {
+  return reason === 'EPIPE' ? 'stdout was closed' : `interrupted by ${reason}`;
+}
+
 export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchOutcome> {
   const { kit, batch, sink, journal, errPrinter, afterRecord } = options;
   const summary: Summary = emptySummary();
   const records: ResultRecord[] = [];
+  // Records keep the plugins' field names (`projectId`): in a batch they are the keys the user wrote in
+  // the file, not flags (single-target commands rename them to flags).
   const emit = (record: ResultRecord, journalIt: boolean) => {
     if (journalIt && journal) journal.append(record);
     records.push(record);
@@ -170,14 +214,18 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchO
     afterRecord?.();
   };
 
-  // Resume: what the journal already settled is skipped, decided once before anything runs.
+  // Resume: what the journal already settled is skipped, decided once before anything runs. Those
+  // targets' earlier outcomes still count in the summary and the exit code: the batch's result is
+  // every target's final outcome, whichever run settled it.
   const settled = new Set<string>();
-  let skipped = 0;
+  const earlier: ExitRelevant[] = [];
   const runnable: PreparedItem[] = [];
   for (const item of batch.items) {
-    const done = journal ? item.targets.filter((t) => journal.isSettled(item.plugin, t)) : [];
-    for (const t of done) settled.add(key(item.plugin, t));
-    skipped += done.length;
+    const done = journal ? item.targets.flatMap((t) => journal.settled(item.plugin, t) ?? []) : [];
+    for (const entry of done) {
+      settled.add(key(item.plugin, entry.target));
+      earlier.push({ outcome: entry.outcome, ...(entry.timedOut ? { waited: { timedOut: true } } : {}) });
+    }
     if (done.length < item.targets.length) runnable.push(item);
   }
   const total = batch.rejected.length + runnable.reduce((n, item) => n + item.targets.filter((t) => !settled.has(key(item.plugin, t))).length, 0);
@@ -186,20 +234,20 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchO
       ? new ProgressBar(errPrinter.stderr, errPrinter.style, total, (t) => errPrinter.secrets.redactString(t))
       : undefined;
 
-  let interrupted: SignalName | undefined;
   const abort = new AbortController();
-  const unsubscribe = options.io.onSignal((signal) => {
-    if (interrupted === undefined) {
-      interrupted = signal;
+  const stop = stopControl(
+    options.io,
+    (reason) => {
       progress?.stop();
-      errPrinter.err(`\nInterrupted (${signal}): starting no new targets, waiting for those in flight. Press Ctrl-C again to abort them.\n`);
-    } else abort.abort();
-  });
+      if (reason !== 'EPIPE') errPrinter.err(interruptNotice(reason, 'targets'));
+    },
+    abort,
+  );
 
   const started: PreparedItem[] = [];
   function* feed(): Generator<{ plugin: string; params: unknown }> {
     for (const item of runnable) {
-      if (interrupted !== undefined) return;
+      if (stop.reason() !== undefined) return;
       started.push(item);
       yield { plugin: item.plugin, params: item.params };
     }
@@ -217,16 +265,17 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchO
     });
     for await (const result of results) emit(toRecord(result, started[result.item]?.line), true);
   } finally {
-    unsubscribe();
+    stop.dispose();
     progress?.stop();
   }
 
   const notes: string[] = [];
+  const interrupted = stop.reason();
   if (interrupted !== undefined) {
     const notStarted = runnable.slice(started.length);
     const error: RecordError = {
       code: 'Transient',
-      message: `Not started: interrupted by ${interrupted} before this target was sent; nothing was changed.`,
+      message: `Not started: ${notStartedBy(interrupted)} before this target was sent; nothing was changed.`,
       hint: 'Run the same command again (with --journal, settled targets are skipped).',
     };
     let count = 0;
@@ -242,9 +291,109 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchO
         } else emit(record, false);
       }
     }
-    if (count > 0) notes.push(`${count} target${count === 1 ? ' was' : 's were'} not started (interrupted); they count as failed.`);
+    if (count > 0) notes.push(`${count} target${count === 1 ? ' was' : 's were'} not started (${notStartedBy(interrupted)}); they count as failed.`);
   }
-  if (journal) summary.skipped = skipped;
+  if (journal) {
+    for (const entry of earlier) addToSummary(summary, entry.outcome as ResultRecord['outcome']);
+    summary.skipped = earlier.length;
+  }
   sink.end(summary, notes);
-  return { exitCode: exitCodeForRecords(records), summary, records, ...(interrupted !== undefined ? { interrupted } : {}) };
+  return { exitCode: exitCodeForRecords([...earlier, ...records]), summary, records, ...(interrupted !== undefined ? { interrupted } : {}) };
+}
+
+export interface ExecutePlanBatchOptions {
+  readonly kit: Kit;
+  readonly batch: PreparedBatch;
+  readonly sink: PlanSink;
+  readonly format: OutputFormat;
+  readonly errPrinter: Printer;
+  readonly io: CliIo;
+  /** Items planned at once (default: the kit's concurrency). */
+  readonly concurrency?: number;
+  readonly afterRecord?: () => void;
+}
+
+export interface PlanBatchOutcome {
+  readonly exitCode: number;
+  readonly summary: Summary;
+  readonly records: PlanRecord[];
+  readonly interrupted?: StopReason;
+}
+
+function failedPlanRecord(plugin: string, target: string, line: number | undefined, error: RecordError, requestId: string | null = null): PlanRecord {
+  return { plugin, target, action: 'skip', expected: 'failed', requestId, error, ...(line !== undefined ? { line } : {}) };
+}
+
+/**
+ * `plan --from`: one plan record per target, nothing mutated. Items are planned `concurrency` at a time
+ * (each is one inspect call, rate-limited per service by the engine). A stop (signal or stdout closing)
+ * starts no further item and aborts the in-flight reads, which change nothing.
+ */
+export async function executePlanBatch(options: ExecutePlanBatchOptions): Promise<PlanBatchOutcome> {
+  const { kit, batch, sink, afterRecord } = options;
+  const summary: Summary = emptySummary();
+  const records: PlanRecord[] = [];
+  const emit = (record: PlanRecord, show = true) => {
+    records.push(record);
+    addToSummary(summary, record.expected);
+    if (show) sink.write(record);
+    afterRecord?.();
+  };
+  const abort = new AbortController();
+  const stop = stopControl(
+    options.io,
+    (reason) => {
+      if (reason !== 'EPIPE') options.errPrinter.err(`\nInterrupted (${reason}): planning stopped (nothing was sent).\n`);
+      abort.abort();
+    },
+    abort,
+  );
+
+  let next = 0;
+  const planItem = async (item: PreparedItem) => {
+    try {
+      const entries = await kit.plan(item.plugin, item.params, { signal: abort.signal });
+      for (const entry of entries) emit(toPlanRecord(entry, item.line));
+    } catch (thrown) {
+      const reason = stop.reason();
+      const error: RecordError =
+        reason !== undefined && abort.signal.aborted
+          ? { code: 'Transient', message: `Not planned: ${notStartedBy(reason)}.` }
+          : recordError(toCancelKitError(thrown).toJSON());
+      const requestId = isCancelKitError(thrown) ? (thrown.requestId ?? null) : null;
+      for (const target of item.targets) emit(failedPlanRecord(item.plugin, target, item.line, error, requestId));
+    }
+  };
+  const worker = async () => {
+    while (stop.reason() === undefined && next < batch.items.length) {
+      await planItem(batch.items[next++] as PreparedItem);
+    }
+  };
+
+  try {
+    for (const r of batch.rejected) emit(failedPlanRecord(r.plugin, r.target, r.line, r.error ?? { code: 'InvalidInput', message: 'Invalid line.' }));
+    const limit = Math.max(1, Math.floor(options.concurrency ?? kit.config.concurrency));
+    await Promise.all(Array.from({ length: Math.min(limit, batch.items.length) }, worker));
+  } finally {
+    stop.dispose();
+  }
+
+  const notes: string[] = [];
+  const interrupted = stop.reason();
+  if (interrupted !== undefined) {
+    const error: RecordError = { code: 'Transient', message: `Not planned: ${notStartedBy(interrupted)}.` };
+    let count = 0;
+    for (const item of batch.items.slice(next)) {
+      for (const target of item.targets) {
+        count++;
+        // As for cancel batches, the table shows one note instead of a row per unplanned target.
+        emit(failedPlanRecord(item.plugin, target, item.line, error), options.format !== 'table');
+      }
+    }
+    if (count > 0) notes.push(`${count} target${count === 1 ? ' was' : 's were'} not planned (${notStartedBy(interrupted)}).`);
+  }
+  sink.end(summary, notes);
+  // plan exits 0 whenever it could plan every target; otherwise the failures decide, as for cancel.
+  const exitCode = exitCodeForRecords(records.map((r) => (r.error ? { outcome: 'failed', error: r.error } : { outcome: 'cancelled' })));
+  return { exitCode, summary, records, ...(interrupted !== undefined ? { interrupted } : {}) };
 }

@@ -84,6 +84,36 @@ describe('single-target cancel', () => {
     expect(parse(r.out).results[0]).toMatchObject({ outcome: 'cancelled', waited: { terminal: true, timedOut: false, status: 'cancelled' } });
   });
 
+  it('Ctrl-C during the pre-check: the record says no cancel was sent, exit 130', async () => {
+    cloud.jobs.set('job-pre', 'slow');
+    const io = captureIo({ cwd: ws.dir });
+    const running = main(job('job-pre'), io);
+    await new Promise((r) => setTimeout(r, 50));
+    io.signal('SIGINT');
+    expect(await running).toBe(130);
+    const record = parse(io.out()).results[0];
+    expect(record).toMatchObject({ outcome: 'failed', attempts: 0 });
+    expect(record?.error?.message).toContain('no cancel request was sent');
+    expect(record?.error?.message).not.toContain('may or may not');
+    expect(cloud.cancelRequests()).toHaveLength(0);
+  });
+
+  it('--quiet prints results only with an explicit --output json|ndjson', async () => {
+    const args = (id: string) => ['cancel', 'fixture.jobs.job', '--region', 'r1', '--job-id', id, '--endpoint', cloud.url, '-q'];
+    cloud.jobs.set('job-q1', 'running');
+    const implicit = await cli(args('job-q1'));
+    expect(implicit.code).toBe(0);
+    expect(implicit.out).toBe('');
+    expect(implicit.err).toBe('');
+    expect(cloud.jobs.get('job-q1')).toBe('cancelled');
+    cloud.jobs.set('job-q2', 'running');
+    const explicit = await cli([...args('job-q2'), '-o', 'json']);
+    expect(parse(explicit.out).results[0]).toMatchObject({ target: 'job-q2', outcome: 'cancelled' });
+    const missing = await cli(args('job-q3'));
+    expect(missing.code).toBe(5);
+    expect(missing.out).toBe('');
+  });
+
   it('never prints the credential, even when the cloud echoes it and with --debug', async () => {
     cloud.jobs.set('job-6', 'echo-secret');
     const r = await cli([...job('job-6'), '--debug']);
@@ -190,10 +220,12 @@ describe('usage errors: exit 2, nothing sent', () => {
     expect(r.err).toContain('Did you mean `cancelkit cancel`?');
   });
 
-  it('plain http to a non-loopback endpoint is refused before any request', async () => {
+  it('plain http to a non-loopback endpoint is refused before any request; the fix is the flag', async () => {
     const r = await cli(['cancel', 'fixture.jobs.job', '--region', 'r1', '--job-id', 'job-1', '--endpoint', 'http://example.com']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--endpoint: plain http is only allowed for loopback');
+    expect(r.err).toContain('hint: Use an https URL, or pass --allow-insecure-http');
+    expect(r.err).not.toContain('allowInsecureHttp');
   });
 
   it('bad --output, --timeout without --wait, bad --concurrency', async () => {
@@ -203,6 +235,10 @@ describe('usage errors: exit 2, nothing sent', () => {
     expect(t.err).toContain('--timeout only applies with --wait');
     const c = await cli(['cancel', '--from', 'x.ndjson', '--concurrency', '0']);
     expect(c.code).toBe(2);
+    const negative = await cli(['cancel', '--from', 'x.ndjson', '--concurrency', '-3']);
+    expect(negative.code).toBe(2);
+    expect(negative.err).toContain('--concurrency must be a positive integer (got "-3")');
+    expect(negative.err).not.toContain('needs a value');
   });
 
   it('the error line carries no stack trace unless --debug', async () => {
@@ -257,6 +293,76 @@ describe('plan and inspect', () => {
       ['p-3', 'skip', 'not-found'],
     ]);
     expect(cloud.cancelRequests()).toHaveLength(0);
+  });
+
+  it('plan --from: one plan record per target (bad lines included), nothing cancelled', async () => {
+    cloud.jobs.set('job-f1', 'running');
+    cloud.jobs.set('job-f2', 'locked');
+    cloud.jobs.set('f-4', 'running');
+    cloud.jobs.set('f-5', 'done');
+    const file = ws.file(
+      'plan.ndjson',
+      [
+        JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r1', jobId: 'job-f1' } }),
+        JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r1', jobId: 'job-f2' } }),
+        JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r1', jobId: 'job-f3' } }),
+        JSON.stringify({ plugin: 'fixture.jobs.bulk', params: { ids: ['f-4', 'f-5'] } }),
+        '{"plugin":"fixture.jobs.job","params":{',
+      ].join('\n'),
+    );
+    const r = await cli(['plan', '--from', file, '--endpoint', cloud.url, '--concurrency', '2', '-o', 'json']);
+    const doc = JSON.parse(r.out) as { results: { line: number; plugin: string; target: string; action: string; expected: string; error?: { code: string } }[]; summary: Summary };
+    expect(doc.results.map((x) => [x.line, x.target, x.action, x.expected]).sort()).toEqual(
+      [
+        [1, 'job-f1', 'cancel', 'cancelled'],
+        [2, 'job-f2', 'skip', 'not-cancellable'],
+        [3, 'job-f3', 'skip', 'not-found'],
+        [4, 'f-4', 'cancel', 'cancelled'],
+        [4, 'f-5', 'skip', 'already-finished'],
+        [5, 'line 5', 'skip', 'failed'],
+      ].sort(),
+    );
+    expect(doc.results.find((x) => x.line === 5)).toMatchObject({ plugin: 'fixture.jobs.job', error: { code: 'InvalidInput' } });
+    expect(doc.summary).toEqual({ total: 6, cancelled: 2, alreadyFinished: 1, notCancellable: 1, notFound: 1, failed: 1 });
+    // A line that could not be planned makes it a partial result, as for cancel --from.
+    expect(r.code).toBe(9);
+    expect(cloud.cancelRequests()).toHaveLength(0);
+    expect(cloud.jobs.get('job-f1')).toBe('running');
+  });
+
+  it('plan --from -: CSV from stdin, ndjson streamed, exit 0 when every target could be planned; the table says nothing was sent', async () => {
+    cloud.jobs.set('job-g1', 'running');
+    cloud.jobs.set('g-2', 'done');
+    const csv = 'plugin,region,job-id,ids\nfixture.jobs.job,r1,job-g1,\nfixture.jobs.bulk,,,"g-2"\n';
+    const r = await cli(['plan', '--from', '-', '--endpoint', cloud.url, '-o', 'ndjson'], { stdin: csv });
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(0, 2).map((l) => [l.target, l.expected]).sort()).toEqual([
+      ['g-2', 'already-finished'],
+      ['job-g1', 'cancelled'],
+    ]);
+    expect(lines[2]).toEqual({ summary: { total: 2, cancelled: 1, alreadyFinished: 1, notCancellable: 0, notFound: 0, failed: 0 } });
+    const table = await cli(['plan', '--from', '-', '--endpoint', cloud.url, '-o', 'table'], { stdin: csv });
+    expect(table.out).toMatch(/LINE\s+PLUGIN\s+TARGET\s+ACTION\s+EXPECTED/);
+    expect(table.out).toContain('would cancel');
+    expect(table.out).toContain('plan (nothing was sent): 2 targets');
+    expect(cloud.cancelRequests()).toHaveLength(0);
+  });
+
+  it('plan --from: a target whose inspect fails gets expected "failed" and its error; all failing alike → that exit code', async () => {
+    cloud.jobs.set('job-h1', 'unauthorized');
+    cloud.jobs.set('job-h2', 'unauthorized');
+    const file = ws.file('plan-fail.ndjson', ['job-h1', 'job-h2'].map((id) => JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: id } })).join('\n'));
+    const r = await cli(['plan', '--from', file, '--endpoint', cloud.url, '-o', 'json']);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.out) as { results: { expected: string; requestId: string | null; error?: { code: string; providerCode?: string } }[] };
+    expect(doc.results).toHaveLength(2);
+    for (const x of doc.results) {
+      expect(x).toMatchObject({ expected: 'failed', error: { code: 'Unauthenticated', providerCode: 'Auth.Failed' } });
+      expect(x.requestId).toMatch(/^req-\d+$/);
+    }
+    expect((await cli(['inspect', '--from', file])).err).toContain('cancelkit plan --from FILE');
   });
 
   it('inspect shows state; exit 5 when the target does not exist', async () => {
@@ -406,8 +512,47 @@ describe('batches', () => {
     expect(second.code).toBe(0);
     const doc = parse(second.out);
     expect(doc.results.map((x) => x.target)).toEqual(['job-j2']);
-    expect(doc.summary).toMatchObject({ total: 1, cancelled: 1, skipped: 1 });
+    // The summary covers every target of the batch, including the one an earlier run settled.
+    expect(doc.summary).toMatchObject({ total: 2, cancelled: 2, skipped: 1 });
     expect(cloud.requests.some((q) => q.path.includes('job-j1'))).toBe(false);
+  });
+
+  it("a resumed batch's exit code and summary count the outcomes earlier runs settled", async () => {
+    const file = ws.file('resume-missing.ndjson', ['job-r1', 'job-r2', 'job-r3'].map((id) => JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: id } })).join('\n'));
+    const journal = path.join(ws.dir, 'resume-missing.journal');
+    const args = ['cancel', '--from', file, '--journal', journal, '--endpoint', cloud.url, '-o', 'json'];
+    const first = await cli(args);
+    expect(first.code).toBe(5);
+    cloud.requests.length = 0;
+    const again = await cli(args);
+    expect(again.code).toBe(5);
+    expect(parse(again.out)).toEqual({ results: [], summary: { total: 3, cancelled: 0, alreadyFinished: 0, notCancellable: 0, notFound: 3, failed: 0, skipped: 3 } });
+    expect(cloud.requests).toHaveLength(0);
+    // One more target, cancellable: settled earlier as not found + cancelled now = a partial batch.
+    cloud.jobs.set('job-r4', 'running');
+    const more = ws.file('resume-more.ndjson', ['job-r1', 'job-r2', 'job-r3', 'job-r4'].map((id) => JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: id } })).join('\n'));
+    const mixed = await cli(['cancel', '--from', more, '--journal', journal, '--endpoint', cloud.url, '-o', 'json']);
+    expect(mixed.code).toBe(9);
+    expect(parse(mixed.out).summary).toMatchObject({ total: 4, cancelled: 1, notFound: 3, skipped: 3 });
+  });
+
+  it('stdout closing mid-batch (EPIPE) stops quietly: nothing new starts, every settled result is journalled, exit 141', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `job-e${i}`);
+    for (const id of ids) cloud.jobs.set(id, 'slow');
+    const file = ws.file('epipe.ndjson', ids.map((id) => JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: id } })).join('\n'));
+    const journal = path.join(ws.dir, 'epipe.journal');
+    const io = captureIo({ cwd: ws.dir });
+    const running = main(['cancel', '--from', file, '--journal', journal, '--concurrency', '2', '--no-precheck', '--endpoint', cloud.url, '-o', 'ndjson'], io);
+    await new Promise((r) => setTimeout(r, 60));
+    io.closeStdout();
+    expect(await running).toBe(141);
+    expect(io.err()).toBe('');
+    const cancelled = ids.filter((id) => cloud.jobs.get(id) === 'cancelled');
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(cancelled.length).toBeLessThan(12);
+    expect(cloud.cancelRequests()).toHaveLength(cancelled.length);
+    const journalled = readFileSync(journal, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as ResultRecord).target);
+    expect(journalled.sort()).toEqual(cancelled.sort());
   });
 
   it('SIGINT stops starting new targets, settles in-flight ones, reports the rest, exits 130', async () => {

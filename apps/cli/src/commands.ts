@@ -41,11 +41,16 @@ export const COMMANDS: readonly CommandInfo[] = [
   },
   {
     name: 'plan',
-    usage: ['cancelkit plan <plugin-id> [--<param> value…] [flags]'],
+    usage: ['cancelkit plan <plugin-id> [--<param> value…] [flags]', 'cancelkit plan --from <file|-> [flags]'],
     summary: 'Dry run: what would be cancelled, whether it can be, and why',
-    description: 'Reads state through the plugin’s inspect call and applies the same rules as a real run. Sends no cancel request.',
-    options: pickOptions([...COMMON, 'qps']),
-    examples: ['cancelkit plan alibaba.oos.execution --region-id cn-hangzhou --execution-id exec-0a1b2c', 'cancelkit plan alibaba.tair.ops-event --ids 1,2,3 -o json'],
+    description:
+      'Reads state through the plugin’s inspect call and applies the same rules as a real run. Sends no cancel request. With --from, plans every target of a batch file (the same NDJSON or CSV as cancel --from), --concurrency items at a time; a target that cannot be planned gets expected "failed" and its error.',
+    options: pickOptions([...COMMON, 'from', 'concurrency', 'qps']),
+    examples: [
+      'cancelkit plan alibaba.oos.execution --region-id cn-hangzhou --execution-id exec-0a1b2c',
+      'cancelkit plan alibaba.tair.ops-event --ids 1,2,3 -o json',
+      'cancelkit plan --from stale.ndjson -o ndjson',
+    ],
     module: 'target',
   },
   {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODE_TABLE, exitCodeForRecord, exitCodeForRecords } from './exit-codes.js';
 
@@ -27,6 +28,19 @@ describe('exit codes', () => {
 
   it('documents every code it can return', () => {
     const documented = new Set(EXIT_CODE_TABLE.map(([c]) => c));
-    for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130]) expect(documented.has(code)).toBe(true);
+    for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130, 141]) expect(documented.has(code)).toBe(true);
+  });
+
+  it('both READMEs list every exit code --help lists', () => {
+    const codesIn = (file: string) => {
+      const text = readFileSync(new URL(file, import.meta.url), 'utf8');
+      const table = text.slice(text.indexOf('## Exit codes'));
+      return new Set([...table.matchAll(/^\| (\d+)(?: \/ (\d+))? \|/gm)].flatMap((m) => [m[1], m[2]].filter(Boolean).map(Number)));
+    };
+    for (const readme of ['../README.md', '../../../README.md']) {
+      const listed = codesIn(readme);
+      for (const [code] of EXIT_CODE_TABLE) expect(listed.has(code), `${readme} lacks ${code}`).toBe(true);
+      expect(listed.has(143), `${readme} lacks 143`).toBe(true);
+    }
   });
 });

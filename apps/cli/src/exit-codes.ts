@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from '@cancelkit/core/plugin';
 import { ERROR_TRAITS, EXIT_OK, EXIT_PARTIAL_FAILURE } from '@cancelkit/core/plugin';
+import { EXIT_OUTPUT_CLOSED } from './io.js';
 
 export const EXIT = Object.freeze({
   ok: EXIT_OK,
@@ -20,6 +21,9 @@ export const EXIT = Object.freeze({
   /** `--wait` gave up before the operation reached a terminal state. */
   waitTimeout: 10,
   interrupted: 130,
+  terminated: 143,
+  /** stdout closed before everything was written (`… | head -1`); see io.ts. */
+  outputClosed: EXIT_OUTPUT_CLOSED,
 });
 
 /** The table printed by `--help` and the README. */
@@ -36,6 +40,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.partial, 'batch: some targets ended well and others did not, or they failed in different ways'],
   [EXIT.waitTimeout, '--wait: cancelled, but not finished before --timeout'],
   [EXIT.interrupted, 'interrupted (Ctrl-C); 143 for SIGTERM'],
+  [EXIT.outputClosed, 'stdout was closed early (e.g. piped to head): output stopped, a batch started no new targets'],
 ];
 
 export function exitCodeForError(code: string | undefined): number {

@@ -42,6 +42,7 @@ Examples:
   cancelkit cancel alibaba.ecs.task --region-id cn-hangzhou --task-id t-bp1a2b3c
   cancelkit plan alibaba.tair.ops-event --ids 1,2,3
   cancelkit inspect alibaba.oos.execution --region-id cn-hangzhou --execution-id exec-0a1b2c
+  cancelkit plan --from targets.ndjson                # the batch's dry run: sends no cancel
   cancelkit cancel --from targets.ndjson --journal run.journal --output ndjson
   cancelkit cancel alibaba.ecs.task --help        # that plugin's flags, descriptions and examples
   cancelkit demo                                  # try it without a cloud account
@@ -58,8 +59,9 @@ Output:
 Exit codes:
 ${exitCodesHelp()}
   A batch exits 0 when every target was cancelled or already finished; with the one shared code
-  when no target ended well and all failed the same way; otherwise 9.
-  plan exits 0 whenever it could plan; inspect exits 5 when a target does not exist.
+  when no target ended well and all failed the same way; otherwise 9. A resumed batch (--journal)
+  counts the outcomes earlier runs settled.
+  plan exits 0 whenever it could plan every target; inspect exits 5 when a target does not exist.
 
 Config file (cancelkit.config.json in the current directory, or --config FILE):
   { "plugins": ["cancelkit-plugin-x", "./local-plugin"], "discover": true,

@@ -15,6 +15,13 @@ export interface JournalEntry {
   plugin: string;
   target: string;
   outcome: Outcome;
+  /** `--wait` gave up on it (exit 10): a resumed run's exit code must still say so. */
+  timedOut?: true;
+}
+
+function entryOf(plugin: string, target: string, outcome: Outcome, waited: unknown): JournalEntry {
+  const timedOut = typeof waited === 'object' && waited !== null && (waited as { timedOut?: unknown }).timedOut === true;
+  return { plugin, target, outcome, ...(timedOut ? { timedOut: true as const } : {}) };
 }
 
 /** Reads journal text: the last outcome per target. Unparsable lines (a torn write) are skipped. */
@@ -28,9 +35,9 @@ export function readJournalText(text: string): Map<string, JournalEntry> {
     } catch {
       continue;
     }
-    const e = value as Partial<JournalEntry>;
+    const e = value as Partial<ResultRecord>;
     if (typeof e?.plugin !== 'string' || typeof e.target !== 'string' || !(OUTCOMES as readonly unknown[]).includes(e.outcome)) continue;
-    entries.set(key(e.plugin, e.target), { plugin: e.plugin, target: e.target, outcome: e.outcome as Outcome });
+    entries.set(key(e.plugin, e.target), entryOf(e.plugin, e.target, e.outcome as Outcome, e.waited));
   }
   return entries;
 }
@@ -70,8 +77,13 @@ export class Journal {
 
   /** True when the journal already holds a settled outcome for this target. */
   isSettled(plugin: string, target: string): boolean {
+    return this.settled(plugin, target) !== undefined;
+  }
+
+  /** The settled entry for this target (its outcome from an earlier run), if there is one. */
+  settled(plugin: string, target: string): JournalEntry | undefined {
     const entry = this.#entries.get(key(plugin, target));
-    return entry !== undefined && entry.outcome !== 'failed';
+    return entry !== undefined && entry.outcome !== 'failed' ? entry : undefined;
   }
 
   get size(): number {
@@ -83,7 +95,7 @@ export class Journal {
     if (this.#closed) throw new Error('journal is closed');
     writeSync(this.#fd, `${JSON.stringify(record)}\n`);
     fdatasyncSync(this.#fd);
-    this.#entries.set(key(record.plugin, record.target), { plugin: record.plugin, target: record.target, outcome: record.outcome });
+    this.#entries.set(key(record.plugin, record.target), entryOf(record.plugin, record.target, record.outcome, record.waited));
   }
 
   close(): void {

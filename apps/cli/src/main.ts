@@ -70,7 +70,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (!info) throw first.startsWith('-') ? flagBeforeCommand(first) : unknownCommand(first);
     ctx = createContext(first, rest, io, secrets);
     const mod = await importCommand(info);
-    return await mod.run(ctx, info);
+    const code = await mod.run(ctx, info);
+    // Whatever the targets' outcomes, the caller did not get the whole output (see io.ts).
+    return io.stdoutClosed?.() ? EXIT.outputClosed : code;
   } catch (error) {
     return reportError(ctx, error);
   }

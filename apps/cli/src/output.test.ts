@@ -2,7 +2,7 @@ import { SecretRegistry } from '@cancelkit/core/plugin';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from './io.js';
 import { createResultSink, formatError, Printer, resolveFormat, summaryLine } from './output.js';
-import { renderProgress } from './progress.js';
+import { ProgressBar, renderProgress } from './progress.js';
 import { emptySummary, type ResultRecord, summarize } from './records.js';
 import { colorEnabled, createStyle, renderTable, visibleLength } from './style.js';
 
@@ -78,7 +78,8 @@ describe('printer and sinks', () => {
   });
 
   it('summaryLine mentions journal skips', () => {
-    expect(summaryLine({ ...emptySummary(), total: 1, cancelled: 1, skipped: 4 }, createStyle(false))).toContain('4 skipped (settled in the journal)');
+    expect(summaryLine({ ...emptySummary(), total: 5, cancelled: 5, skipped: 4 }, createStyle(false))).toContain('5 cancelled, 0 already finished');
+    expect(summaryLine({ ...emptySummary(), total: 5, cancelled: 5, skipped: 4 }, createStyle(false))).toContain('4 of them skipped (settled in the journal by an earlier run)');
   });
 
   it('formatError: message, hint, provider references; stack only with debug', () => {
@@ -121,6 +122,25 @@ describe('progress', () => {
     expect(line).toBe('[########------------] 40/100  30 cancelled, 5 finished, 2 not cancellable, 2 not found, 1 failed  10/s  ETA 6s');
     expect(renderProgress({ total: 100, done: 40, counts, elapsedMs: 4000 }, 30, createStyle(false)).length).toBeLessThanOrEqual(30);
     expect(renderProgress({ total: 2, done: 2, counts, elapsedMs: 1000 }, 200, createStyle(false))).toContain('done');
+  });
+});
+
+describe('a terminal reporting 0 columns', () => {
+  it('draws a full progress line and keeps table details (0 means unknown width: 100)', () => {
+    let drawn = '';
+    const stream = { write: (s: string) => (drawn += s), isTTY: true, columns: 0 };
+    const bar = new ProgressBar(stream, createStyle(false), 3);
+    bar.update('cancelled');
+    bar.draw();
+    bar.stop();
+    expect(drawn).toContain('[#######-------------] 1/3  1 cancelled');
+
+    const { p, out } = printer();
+    Object.assign(p.io.stdout, { isTTY: true, columns: 0 });
+    const sink = createResultSink('table', p);
+    sink.write(rec('t1', 'failed', { error: { code: 'Transient', message: 'the cloud answered 503 Service Unavailable, twice' } }));
+    sink.end(emptySummary());
+    expect(out()).toContain('Transient: the cloud answered 503 Service Unavailable, twice');
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { CancelKitError, Outcome, SecretRegistry } from '@cancelkit/core/plugin';
 import type { CliIo, OutputStream } from './io.js';
-import type { ResultRecord, Summary } from './records.js';
+import type { PlanRecord, ResultRecord, Summary } from './records.js';
 import { createStyle, renderTable, type Style, visibleLength } from './style.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson';
@@ -53,9 +53,22 @@ export function formatError(error: CancelKitError | Error, options: { debug: boo
   return lines.join('\n') + '\n';
 }
 
-export function resolveFormat(requested: string | undefined, stdout: OutputStream): OutputFormat {
-  if (requested === undefined) return stdout.isTTY ? 'table' : 'json';
+/**
+ * The format when none is requested: table on a terminal, json otherwise. With --quiet only an explicit
+ * `--output json|ndjson` is written, so an unrequested format is the table, which --quiet silences.
+ */
+export function resolveFormat(requested: string | undefined, stdout: OutputStream, quiet = false): OutputFormat {
+  if (requested === undefined) return stdout.isTTY || quiet ? 'table' : 'json';
   return requested as OutputFormat;
+}
+
+/**
+ * The width of a terminal. Some terminals (serial consoles, a few CI runners with a pseudo-TTY) report
+ * 0 columns, which would leave no room at all: 0 and unknown both mean the common 100.
+ */
+export function terminalWidth(stream: OutputStream): number {
+  const columns = stream.columns;
+  return columns !== undefined && Number.isFinite(columns) && columns > 0 ? columns : 100;
 }
 
 export interface ResultSink {
@@ -96,7 +109,7 @@ export function summaryLine(summary: Summary, style: Style): string {
     style.magenta(`${summary.notFound} not found`),
     summary.failed > 0 ? style.red(`${summary.failed} failed`) : `${summary.failed} failed`,
   ];
-  const skipped = summary.skipped ? `; ${summary.skipped} skipped (settled in the journal)` : '';
+  const skipped = summary.skipped ? `; ${summary.skipped} of them skipped (settled in the journal by an earlier run)` : '';
   return `${summary.total} target${summary.total === 1 ? '' : 's'}: ${parts.join(', ')}${skipped}`;
 }
 
@@ -156,10 +169,50 @@ export function createResultSink(format: OutputFormat, printer: Printer): Result
       if (printer.quiet) return;
       // Batches complete out of order; the table reads best in input order.
       const ordered = records.map((r, i) => ({ r, i })).sort((a, b) => (a.r.line ?? 0) - (b.r.line ?? 0) || a.i - b.i).map((x) => x.r);
-      const width = printer.io.stdout.isTTY ? (printer.io.stdout.columns ?? 100) : undefined;
+      const width = printer.io.stdout.isTTY ? terminalWidth(printer.io.stdout) : undefined;
       if (ordered.length > 0) printer.out(renderResultsTable(ordered, printer.style, width));
       for (const note of notes) printer.out(`${note}\n`);
       printer.out(`${summaryLine(summary, printer.style)}\n`);
+    },
+  };
+}
+
+export function renderPlanTable(records: readonly PlanRecord[], style: Style): string {
+  const withLine = records.some((r) => r.line !== undefined);
+  const action = (r: PlanRecord) => (r.error ? style.red('cannot plan') : r.action === 'cancel' ? style.green('would cancel') : style.yellow('would skip'));
+  const detail = (r: PlanRecord) => (r.error ? `${r.error.code}${r.error.providerCode ? ` ${r.error.providerCode}` : ''}: ${r.error.message}` : (r.reason ?? '')).replace(/\s+/g, ' ');
+  const rows = records.map((r) => [...(withLine ? [r.line === undefined ? '' : String(r.line)] : []), r.plugin, r.target, action(r), r.expected, r.status ?? '-', detail(r)]);
+  return renderTable([...(withLine ? ['LINE'] : []), 'PLUGIN', 'TARGET', 'ACTION', 'EXPECTED', 'STATUS', 'REASON'], rows, style);
+}
+
+export interface PlanSink {
+  write(record: PlanRecord): void;
+  end(summary: Summary, notes?: readonly string[]): void;
+}
+
+/** `plan` output in the three formats; ndjson streams each record as it is planned. */
+export function createPlanSink(format: OutputFormat, printer: Printer): PlanSink {
+  if (format === 'ndjson') {
+    return {
+      write: (record) => printer.out(`${JSON.stringify(record)}\n`),
+      end: (summary) => printer.out(`${JSON.stringify({ summary })}\n`),
+    };
+  }
+  const records: PlanRecord[] = [];
+  if (format === 'json') {
+    return {
+      write: (record) => records.push(record),
+      end: (summary) => printer.out(`${JSON.stringify({ results: records, summary }, null, 2)}\n`),
+    };
+  }
+  return {
+    write: (record) => records.push(record),
+    end: (summary, notes = []) => {
+      if (printer.quiet) return;
+      const ordered = records.map((r, i) => ({ r, i })).sort((a, b) => (a.r.line ?? 0) - (b.r.line ?? 0) || a.i - b.i).map((x) => x.r);
+      if (ordered.length > 0) printer.out(renderPlanTable(ordered, printer.style));
+      for (const note of notes) printer.out(`${note}\n`);
+      printer.out(`plan (nothing was sent): ${summaryLine(summary, printer.style)}\n`);
     },
   };
 }

@@ -221,3 +221,21 @@ export function paramsToArgs(params: Readonly<Record<string, unknown>>): string[
 export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * An InvalidInput message as the CLI user should read it: plugins name params by their schema field
+ * (`projectId: no project id is known…`), but the user typed flags, so each issue's field at the start of
+ * the message (or of one of its `; `-separated parts) becomes the flag (`--project-id: …`).
+ */
+export function messageWithFlags(message: string, issues: readonly Pick<InputIssue, 'field'>[], flags: readonly ParamFlag[]): string {
+  let out = message;
+  const fields = [...new Set(issues.map((i) => i.field).filter((f) => f !== '' && !f.startsWith('-')))].sort((a, b) => b.length - a.length);
+  for (const field of fields) {
+    out = out.replace(new RegExp(`(^|; )${escapeRegExp(field)}(?=[: ]|$)`, 'g'), (_m, lead: string) => `${lead}${flagOfField(field, flags)}`);
+  }
+  return out;
+}

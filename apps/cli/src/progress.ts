@@ -4,6 +4,7 @@
  */
 import type { Outcome } from '@cancelkit/core/plugin';
 import type { OutputStream } from './io.js';
+import { terminalWidth } from './output.js';
 import type { Style } from './style.js';
 
 export interface ProgressState {
@@ -81,7 +82,7 @@ export class ProgressBar {
   draw(): void {
     if (this.#stopped) return;
     this.#lastDraw = Date.now();
-    const width = (this.#stream.columns ?? 100) - 1;
+    const width = terminalWidth(this.#stream) - 1;
     const line = renderProgress({ total: this.total, done: this.#done, counts: this.#counts, elapsedMs: Date.now() - this.#started }, width, this.#style);
     this.#stream.write(`\r\u001b[2K${this.redact(line)}`);
   }

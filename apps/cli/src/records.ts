@@ -3,7 +3,8 @@
  * names; they are the same in `json` and `ndjson` output and in the journal.
  */
 import type { CancelKitErrorJSON, Outcome } from '@cancelkit/core/plugin';
-import type { TargetResult } from '@cancelkit/core';
+import type { PlanEntry, TargetResult } from '@cancelkit/core';
+import { messageWithFlags, type ParamFlag } from './params.js';
 
 export interface RecordError {
   code: string;
@@ -42,16 +43,18 @@ export interface Summary {
   skipped?: number;
 }
 
-export function recordError(error: Pick<CancelKitErrorJSON, 'code' | 'message' | 'providerCode' | 'hint'>): RecordError {
+/** `flags`: the plugin's params as flags, so InvalidInput messages name `--project-id`, not `projectId`. */
+export function recordError(error: Pick<CancelKitErrorJSON, 'code' | 'message' | 'providerCode' | 'hint' | 'issues'>, flags?: readonly ParamFlag[]): RecordError {
+  const issues = error.code === 'InvalidInput' && flags ? (error.issues ?? []) : [];
   return {
     code: error.code,
     ...(error.providerCode !== undefined ? { providerCode: error.providerCode } : {}),
-    message: error.message,
+    message: issues.length > 0 ? messageWithFlags(error.message, issues, flags ?? []) : error.message,
     ...(error.hint !== undefined ? { hint: error.hint } : {}),
   };
 }
 
-export function toRecord(result: TargetResult, line?: number): ResultRecord {
+export function toRecord(result: TargetResult, line?: number, flags?: readonly ParamFlag[]): ResultRecord {
   // The request that decided the outcome: the cancel call, the failing call, or the pre-check's inspect.
   const requestId = result.requestId ?? result.error?.requestId ?? result.state?.requestId ?? null;
   const record: ResultRecord = {
@@ -63,7 +66,7 @@ export function toRecord(result: TargetResult, line?: number): ResultRecord {
     durationMs: Math.round(result.durationMs),
   };
   if (result.reason !== undefined) record.reason = result.reason;
-  if (result.error !== undefined) record.error = recordError(result.error);
+  if (result.error !== undefined) record.error = recordError(result.error, flags);
   else if (result.providerCode !== undefined && result.outcome !== 'cancelled') {
     record.error = { code: outcomeErrorCode(result.outcome), providerCode: result.providerCode, message: result.reason ?? result.outcome };
   }
@@ -121,4 +124,34 @@ export function summarize(records: readonly { outcome: Outcome }[]): Summary {
   const summary = emptySummary();
   for (const r of records) addToSummary(summary, r.outcome);
   return summary;
+}
+
+/** `plan` output: what a real run would do with one target. */
+export interface PlanRecord {
+  plugin: string;
+  target: string;
+  action: PlanEntry['action'];
+  /** The outcome a real run would report now; `failed` (with `error`) when the target could not be planned. */
+  expected: PlanEntry['expected'];
+  reason?: string;
+  status?: string;
+  requestId: string | null;
+  /** Why the target could not be planned (bad batch line, the inspect call failed). */
+  error?: RecordError;
+  /** Batch input line the target came from. */
+  line?: number;
+}
+
+export function toPlanRecord(entry: PlanEntry, line?: number, flags?: readonly ParamFlag[]): PlanRecord {
+  return {
+    plugin: entry.plugin,
+    target: entry.target,
+    action: entry.action,
+    expected: entry.expected,
+    ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+    ...(entry.state?.status !== undefined ? { status: entry.state.status } : {}),
+    requestId: entry.state?.requestId ?? entry.error?.requestId ?? null,
+    ...(entry.error !== undefined ? { error: recordError(entry.error, flags) } : {}),
+    ...(line !== undefined ? { line } : {}),
+  };
 }

@@ -15,6 +15,7 @@ import type { BatchEntry } from '../batch-input.js';
 import type { CommandInfo } from '../commands.js';
 import { collectDemo, demoCredential } from '../demo/scenario.js';
 import { EXIT } from '../exit-codes.js';
+import { stopExitCode } from '../io.js';
 import { commandHelp } from '../help.js';
 import { createKit } from '../kit.js';
 import { createResultSink, OUTPUT_FORMATS, resolveFormat } from '../output.js';
@@ -32,7 +33,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
   if (requested !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(requested)) {
     throw usageError(`--output "${requested}" is not a format.`, `Use --output ${OUTPUT_FORMATS.join('|')}.`);
   }
-  const format = resolveFormat(requested, ctx.io.stdout);
+  const format = resolveFormat(requested, ctx.io.stdout, ctx.quiet);
   const concurrencyFlag = stringValue(values, 'concurrency');
   const concurrency = concurrencyFlag === undefined ? 4 : parsePositiveInteger(concurrencyFlag, '--concurrency');
 
@@ -54,7 +55,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
       const op = scenario.seed ? emulator.createOperation(service, { ...scenario.seed }) : undefined;
       return { line: index + 1, plugin: scenario.plugin, params: scenario.params(op) };
     });
-    const human = format === 'table' ? (text: string) => ctx.printer.out(text) : (text: string) => ctx.errPrinter.info(text);
+    const human = format === 'table' ? (text: string) => (ctx.quiet ? undefined : ctx.printer.out(text)) : (text: string) => ctx.errPrinter.info(text);
     human(`cancelkit demo — emulator on ${emulator.url} playing ${[...emulations.keys()].join(', ')}\n`);
     if (missing.size > 0) human(`(skipping ${[...missing].join(', ')}: not installed)\n`);
     human(`Seeded ${steps.filter((step) => step.scenario.seed).length} operations; cancelling ${entries.length} targets exactly as \`cancelkit cancel --from\` does:\n`);
@@ -81,7 +82,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
         io: ctx.io,
         concurrency,
       });
-      if (outcome.interrupted) return outcome.interrupted === 'SIGINT' ? EXIT.interrupted : 143;
+      if (outcome.interrupted) return stopExitCode(outcome.interrupted);
       const surprises = outcome.records
         .map((record) => ({ record, scenario: record.line === undefined ? undefined : steps[record.line - 1]?.scenario }))
         .filter(({ record, scenario }) => scenario === undefined || record.outcome !== scenario.expected);

@@ -17,6 +17,18 @@ import { paramsToArgs, shellQuote } from '../params.js';
 import { openRegistry } from '../registry.js';
 import type { CommandContext } from '../runtime.js';
 
+/**
+ * The URL a client on this machine should use. A server bound to every interface (0.0.0.0, ::) prints
+ * that address as its URL, but it is no address to connect to, and the CLI rightly refuses plain http to
+ * a non-loopback host: the examples use the loopback address of the same family instead.
+ */
+export function clientUrl(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  else if (url.hostname === '[::]') url.hostname = '[::1]';
+  return url.origin;
+}
+
 function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65535) throw usageError(`--port "${text}" is not a port number.`, 'Use 0–65535 (0 picks a free port), e.g. --port 8787.');
   return Number(text);
@@ -71,6 +83,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
   });
 
   const key = credentials?.[0];
+  const reachAt = clientUrl(emulator.url);
   const isDemoKey = !key || (key.accessKeyId === DEMO_CREDENTIALS.accessKeyId && key.secret === DEMO_CREDENTIALS.accessKeySecret);
   const lines = [
     `cancelkit emulator listening on ${emulator.url}`,
@@ -83,14 +96,14 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     `  project id         ${key?.projectId ?? DEMO_CREDENTIALS.projectId}`,
     '',
     'try it:',
-    `  curl -s -X POST ${emulator.url}/_emulator/operations -H 'content-type: application/json' -d '{"service":"${emulator.services[0]}"}'`,
+    `  curl -s -X POST ${reachAt}/_emulator/operations -H 'content-type: application/json' -d '{"service":"${emulator.services[0]}"}'`,
   ];
   if (isDemoKey) {
     // Each provider's protocol names the variables its clients read; only the public demo key is printed.
     const { env } = emulatorClientSettings([...emulations.values()], demoCredential(DEMO_CREDENTIALS));
     lines.push(...Object.entries(env).map(([name, value]) => `  export ${name}=${shellQuote(value)}`));
   }
-  if (examples[0]) lines.push(`  ${examples[0]} --endpoint ${emulator.url}`);
+  if (examples[0]) lines.push(`  ${examples[0]} --endpoint ${reachAt}`);
   lines.push('', 'Ctrl-C stops it.', '');
   ctx.printer.out(lines.join('\n'));
 

@@ -75,7 +75,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
   if (requested !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(requested)) {
     throw usageError(`--output "${requested}" is not a format.`, `Use --output ${OUTPUT_FORMATS.join('|')}.`);
   }
-  const format = resolveFormat(requested, ctx.io.stdout);
+  const format = resolveFormat(requested, ctx.io.stdout, ctx.quiet);
   const loaded = loadConfigFile(stringValue(values, 'config'), ctx.io.cwd);
   const registry = await openRegistry(loaded, ctx.io.cwd);
   const problems = registry.problems().map((p) => ({ package: p.packageName, version: p.packageVersion, problem: p.problem ?? '' }));
@@ -90,7 +90,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     if (format === 'table') {
       if (entry.problem !== undefined) ctx.errPrinter.err(`warning: ${entry.problem}\n`);
       const cancel = findCommand('cancel') as CommandInfo;
-      ctx.printer.out(pluginHelp(cancel, entry, paramFlags(entry.manifest), []));
+      if (!ctx.quiet) ctx.printer.out(pluginHelp(cancel, entry, paramFlags(entry.manifest), []));
     } else {
       const doc = { ...summarizePlugin(entry), ...(entry.problem !== undefined ? { problem: entry.problem } : {}), paramsSchema: entry.manifest.paramsSchema };
       ctx.printer.out(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
@@ -106,7 +106,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
   else if (format === 'ndjson') {
     for (const p of plugins) ctx.printer.out(`${JSON.stringify(p)}\n`);
     for (const p of problems) ctx.printer.out(`${JSON.stringify({ problem: p })}\n`);
-  } else {
+  } else if (!ctx.quiet) {
     const style = ctx.printer.style;
     if (plugins.length === 0) ctx.printer.out('No plugins installed. npm install a cancelkit plugin package, or list one under "plugins" in cancelkit.config.json.\n');
     else {

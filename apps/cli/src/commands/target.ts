@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PlanEntry, PluginRegistry } from '@cancelkit/core';
+import type { PluginRegistry } from '@cancelkit/core';
 import type { Kit } from '@cancelkit/core/kit';
 import type { InputIssue, OperationState } from '@cancelkit/core/plugin';
 import { CancelKitError, isCancelKitError } from '@cancelkit/core/plugin';
@@ -22,19 +22,19 @@ import {
   suggest,
   usageError,
 } from '../args.js';
-import { executeBatch, boundBatchMemory, prepareBatch } from '../batch.js';
+import { boundBatchMemory, executeBatch, executePlanBatch, prepareBatch } from '../batch.js';
 import { parseBatch } from '../batch-input.js';
 import type { CommandInfo } from '../commands.js';
 import { type LoadedConfig, loadConfigFile, registerConfigSecrets } from '../config.js';
 import { buildKitConfig, type FlagOverrides } from '../kit-config.js';
 import { EXIT, exitCodeForRecords } from '../exit-codes.js';
 import { commandHelp, pluginHelp } from '../help.js';
-import { signalExitCode, type SignalName } from '../io.js';
+import { signalExitCode, type SignalName, stopExitCode } from '../io.js';
 import { Journal } from '../journal.js';
 import { createKit } from '../kit.js';
-import { createResultSink, OUTPUT_FORMATS, type OutputFormat, type Printer, resolveFormat, summaryLine } from '../output.js';
-import { coerceParams, flagOfField, missingRequired, type ParamFlag, paramFlags } from '../params.js';
-import { summarize, toRecord } from '../records.js';
+import { createPlanSink, createResultSink, OUTPUT_FORMATS, type OutputFormat, type Printer, resolveFormat } from '../output.js';
+import { coerceParams, flagOfField, messageWithFlags, missingRequired, type ParamFlag, paramFlags } from '../params.js';
+import { summarize, toPlanRecord, toRecord } from '../records.js';
 import { openRegistry } from '../registry.js';
 import type { CommandContext } from '../runtime.js';
 import { renderTable, type Style } from '../style.js';
@@ -50,7 +50,7 @@ function outputFormat(values: ParsedArgs['values'], ctx: CommandContext): Output
   if (requested !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(requested)) {
     throw usageError(`--output "${requested}" is not a format.`, `Use --output ${OUTPUT_FORMATS.join('|')}.`);
   }
-  return resolveFormat(requested, ctx.io.stdout);
+  return resolveFormat(requested, ctx.io.stdout, ctx.quiet);
 }
 
 function flagOverrides(values: ParsedArgs['values'], endpointKey: string): FlagOverrides {
@@ -105,6 +105,18 @@ function invalidParams(pluginId: string, command: string, issues: readonly Input
   });
 }
 
+/** A plugin's InvalidInput raised while running (not while parsing), with the flags the user typed. */
+function withFlagNames(error: unknown, flags: readonly ParamFlag[]): unknown {
+  if (!isCancelKitError(error) || error.code !== 'InvalidInput' || error.issues.length === 0) return error;
+  return new CancelKitError('InvalidInput', messageWithFlags(error.message, error.issues, flags), {
+    issues: error.issues.map((i) => ({ ...i, field: flagOfField(i.field, flags) })),
+    ...(error.hint !== undefined ? { hint: error.hint } : {}),
+    ...(error.providerCode !== undefined ? { providerCode: error.providerCode } : {}),
+    ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    cause: error,
+  });
+}
+
 function unknownPlugin(id: string, registry: PluginRegistry, command: string): CancelKitError {
   const ids = registry
     .list()
@@ -129,9 +141,12 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
       return EXIT.ok;
     }
     if (from !== undefined) return runBatch(ctx, info);
+    if (info.name === 'inspect' && lenient.from !== undefined) {
+      throw usageError('inspect reads one plugin’s params, not a batch file.', 'Use `cancelkit plan --from FILE` to see the state of every target in a batch (it sends no cancel).');
+    }
     throw usageError(
       `Missing the plugin id: \`cancelkit ${info.name} <plugin-id> [--<param> value…]\`.`,
-      `Run \`cancelkit plugins list\` for the installed plugins${info.name === 'cancel' ? ', or pass a batch with --from FILE' : ''}.`,
+      `Run \`cancelkit plugins list\` for the installed plugins${info.name === 'inspect' ? '' : ', or pass a batch with --from FILE'}.`,
     );
   }
   if (from !== undefined) throw usageError(`--from reads the plugin ids from the file; do not also name a plugin ("${positional.value}").`, 'Drop either the plugin id or --from.');
@@ -200,9 +215,13 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
       }
       throw error;
     }
-    if (info.name === 'plan') return await runPlan(ctx, kit, id, params, format);
-    if (info.name === 'inspect') return await runInspect(ctx, kit, id, params, format);
-    return await runCancel(ctx, kit, id, params, format, wait);
+    try {
+      if (info.name === 'plan') return await runPlan(ctx, kit, id, params, format);
+      if (info.name === 'inspect') return await runInspect(ctx, kit, id, params, format);
+      return await runCancel(ctx, kit, id, params, format, wait, flags);
+    } catch (error) {
+      throw withFlagNames(error, flags);
+    }
   } finally {
     await kit.close();
   }
@@ -219,7 +238,7 @@ function interruptible(ctx: CommandContext): { signal: AbortSignal; interrupted:
   return { signal: controller.signal, interrupted: () => received, dispose };
 }
 
-async function runCancel(ctx: CommandContext, kit: Kit, id: string, params: unknown, format: OutputFormat, wait: WaitFlags): Promise<number> {
+async function runCancel(ctx: CommandContext, kit: Kit, id: string, params: unknown, format: OutputFormat, wait: WaitFlags, flags: readonly ParamFlag[]): Promise<number> {
   const guard = interruptible(ctx);
   try {
     const results = await kit.cancel(id, params, {
@@ -228,7 +247,7 @@ async function runCancel(ctx: CommandContext, kit: Kit, id: string, params: unkn
       ...(wait.waitTimeoutMs !== undefined ? { waitTimeoutMs: wait.waitTimeoutMs } : {}),
       signal: guard.signal,
     });
-    const records = results.map((r) => toRecord(r));
+    const records = results.map((r) => toRecord(r, undefined, flags));
     const sink = createResultSink(format, ctx.printer);
     for (const record of records) sink.write(record);
     sink.end(summarize(records));
@@ -243,28 +262,6 @@ async function runCancel(ctx: CommandContext, kit: Kit, id: string, params: unkn
   }
 }
 
-export interface PlanRecord {
-  plugin: string;
-  target: string;
-  action: PlanEntry['action'];
-  expected: PlanEntry['expected'];
-  reason?: string;
-  status?: string;
-  requestId: string | null;
-}
-
-export function toPlanRecord(entry: PlanEntry): PlanRecord {
-  return {
-    plugin: entry.plugin,
-    target: entry.target,
-    action: entry.action,
-    expected: entry.expected,
-    ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
-    ...(entry.state?.status !== undefined ? { status: entry.state.status } : {}),
-    requestId: entry.state?.requestId ?? null,
-  };
-}
-
 function writeStructured<T>(ctx: CommandContext, format: OutputFormat, records: readonly T[], summary: unknown, table: (style: Style) => string): void {
   const printer: Printer = ctx.printer;
   if (format === 'ndjson') {
@@ -277,12 +274,10 @@ function writeStructured<T>(ctx: CommandContext, format: OutputFormat, records: 
 async function runPlan(ctx: CommandContext, kit: Kit, id: string, params: unknown, format: OutputFormat): Promise<number> {
   const guard = interruptible(ctx);
   try {
-    const records = (await kit.plan(id, params, { signal: guard.signal })).map(toPlanRecord);
-    const summary = summarize(records.map((r) => ({ outcome: r.expected })));
-    writeStructured(ctx, format, records, summary, (style) => {
-      const rows = records.map((r) => [r.plugin, r.target, r.action === 'cancel' ? style.green('would cancel') : style.yellow('would skip'), r.expected, r.status ?? '-', r.reason ?? '']);
-      return `${renderTable(['PLUGIN', 'TARGET', 'ACTION', 'EXPECTED', 'STATUS', 'REASON'], rows, style)}plan (nothing was sent): ${summaryLine(summary, style)}\n`;
-    });
+    const records = (await kit.plan(id, params, { signal: guard.signal })).map((entry) => toPlanRecord(entry));
+    const sink = createPlanSink(format, ctx.printer);
+    for (const record of records) sink.write(record);
+    sink.end(summarize(records.map((r) => ({ outcome: r.expected }))));
     return EXIT.ok;
   } finally {
     guard.dispose();
@@ -374,6 +369,7 @@ async function runBatch(ctx: CommandContext, info: CommandInfo): Promise<number>
   if (positionals.length > 0) throw usageError(`Unexpected argument "${positionals[0]}" with --from.`, 'Name plugins inside the batch file, not on the command line.');
   if (stringValue(values, 'params') !== undefined) throw usageError('--params applies to a single target, not to --from.', 'Put params in the batch file.');
   const format = outputFormat(values, ctx);
+  if (info.name === 'plan') return runPlanBatch(ctx, values, format);
   const wait = waitFlags(values);
   const loaded: LoadedConfig = loadConfigFile(stringValue(values, 'config'), ctx.io.cwd);
   registerConfigSecrets(loaded.content, ctx.secrets);
@@ -404,12 +400,38 @@ async function runBatch(ctx: CommandContext, info: CommandInfo): Promise<number>
         wait: wait.wait,
         ...(wait.waitTimeoutMs !== undefined ? { waitTimeoutMs: wait.waitTimeoutMs } : {}),
       });
-      return outcome.interrupted ? signalExitCode(outcome.interrupted) : outcome.exitCode;
+      return outcome.interrupted ? stopExitCode(outcome.interrupted) : outcome.exitCode;
     } finally {
       await kit.close();
     }
   } finally {
     journal?.close();
+  }
+}
+
+/** `plan --from`: the batch's dry run, one plan record per target; nothing is cancelled. */
+async function runPlanBatch(ctx: CommandContext, values: ParsedArgs['values'], format: OutputFormat): Promise<number> {
+  const loaded: LoadedConfig = loadConfigFile(stringValue(values, 'config'), ctx.io.cwd);
+  registerConfigSecrets(loaded.content, ctx.secrets);
+  const config = buildKitConfig(loaded, flagOverrides(values, '*'), ctx.io.env);
+  const input = await readInput(ctx, stringValue(values, 'from') as string);
+  const registry = await openRegistry(loaded, ctx.io.cwd);
+  const batch = await prepareBatch(parseBatch(input.text, input.name), registry);
+  const kit = await createKit(ctx, batch.plugins, config);
+  try {
+    const outcome = await executePlanBatch({
+      kit,
+      batch,
+      sink: createPlanSink(format, ctx.printer),
+      format,
+      errPrinter: ctx.errPrinter,
+      io: ctx.io,
+      afterRecord: boundBatchMemory(),
+      ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
+    });
+    return outcome.interrupted ? stopExitCode(outcome.interrupted) : outcome.exitCode;
+  } finally {
+    await kit.close();
   }
 }
 

@@ -271,16 +271,27 @@ export interface CapturedIo extends CliIo {
   readonly err: () => string;
   /** Delivers a signal to the handlers the command registered. */
   signal(name: SignalName): void;
+  /** Closes stdout as a reader going away would (EPIPE): later writes are dropped. */
+  closeStdout(): void;
 }
 
 export function captureIo(options: { cwd: string; env?: Record<string, string | undefined>; tty?: boolean; stdin?: string }): CapturedIo {
   let out = '';
   let err = '';
   const handlers = new Set<(s: SignalName) => void>();
+  const closedHandlers = new Set<() => void>();
+  let closed = false;
   const stdin = new PassThrough();
   if (options.stdin !== undefined) stdin.end(options.stdin);
   return {
-    stdout: { write: (s: string) => (out += s), isTTY: options.tty ?? false, columns: 120 },
+    stdout: {
+      write: (s: string) => {
+        if (!closed) out += s;
+        return !closed;
+      },
+      isTTY: options.tty ?? false,
+      columns: 120,
+    },
     stderr: { write: (s: string) => (err += s), isTTY: options.tty ?? false, columns: 120 },
     stdin,
     env: options.env ?? { FIXTURE_TOKEN },
@@ -289,10 +300,19 @@ export function captureIo(options: { cwd: string; env?: Record<string, string | 
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    onStdoutClosed(handler) {
+      closedHandlers.add(handler);
+      return () => closedHandlers.delete(handler);
+    },
+    stdoutClosed: () => closed,
     out: () => out,
     err: () => err,
     signal(name) {
       for (const h of [...handlers]) h(name);
+    },
+    closeStdout() {
+      closed = true;
+      for (const h of [...closedHandlers]) h();
     },
   };
 }
