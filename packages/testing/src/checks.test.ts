@@ -3,6 +3,8 @@ import { CancelKitError, definePlugin, invalidInput, type PluginManifest } from 
 import { hostileInputs, OVERSIZED_LENGTH } from './hostile.js';
 import { checkManifest } from './manifest-rules.js';
 import { checkCancelResult, outcomeOfThrown } from './outcomes.js';
+import { checkJsonSchema } from './params-schema.js';
+import { formatRuleFailure, ruleTitle } from './rules.js';
 import { findSecretLeaks, redactSecrets, replaceSecrets } from './secrets.js';
 
 const manifest: PluginManifest = {
@@ -151,5 +153,131 @@ describe('checkCancelResult', () => {
     expect(checkCancelResult(['a'], { thrown: new TypeError('x is undefined') }, 'not-found')).toEqual([
       'cancel threw something outside the error taxonomy (TypeError: x is undefined): throw a CancelKitError or return outcomes',
     ]);
+  });
+});
+
+describe('params JSON Schema', () => {
+  const withSchema = (paramsSchema: Record<string, unknown>) => checkManifest({ ...manifest, paramsSchema });
+  const withProperty = (jobId: unknown, extra: Record<string, unknown> = {}) =>
+    withSchema({ type: 'object', properties: { jobId }, required: ['jobId'], ...extra });
+
+  it('accepts what z.toJSONSchema emits for the first-party plugins', () => {
+    // Copied from the tair and dds manifests: anyOf, type arrays, items, allOf of \p{..} patterns.
+    const tair = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: {
+        ids: { description: 'O&M event Ids', anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'array', items: { type: ['string', 'number'] } }] },
+        regionId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z]{2,}(?:-[a-z0-9]+)+$' },
+      },
+      required: ['ids'],
+      additionalProperties: false,
+    };
+    const dds = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: {
+        jobId: { type: 'string', minLength: 1, maxLength: 128, allOf: [{ pattern: '^\\P{Cc}*$' }, { pattern: '^[^/\\\\]*$' }, { pattern: '^(\\S.*\\S|\\S)$' }] },
+      },
+      required: ['jobId'],
+      additionalProperties: false,
+    };
+    expect(checkManifest({ ...manifest, targetParam: 'ids', paramsSchema: tair })).toEqual([]);
+    expect(withSchema(dds)).toEqual([]);
+    expect(
+      withSchema({
+        type: 'object',
+        properties: { jobId: { $ref: '#/$defs/JobId' }, tags: { type: 'object', patternProperties: { '^x-': true }, required: ['x-team'] }, on: { enum: ['a', 1], example: 'a' } },
+        required: ['jobId'],
+        $defs: { JobId: { type: 'string', format: 'uuid', examples: ['7d8…'] } },
+      }),
+    ).toEqual([]);
+  });
+
+  it('rejects a misspelt type name and a required parameter that is not a property', () => {
+    expect(withProperty({ type: 'strng' })).toEqual([
+      'paramsSchema.properties.jobId.type "strng" is not a JSON Schema type (one of null, boolean, object, array, number, string, integer)',
+    ]);
+    expect(withSchema({ type: 'object', properties: { jobId: { type: 'string' } }, required: ['jobId', 'missing'] })).toEqual([
+      'paramsSchema.required lists "missing", which is not in paramsSchema.properties',
+    ]);
+    expect(withSchema({ type: 'object', properties: { jobId: { type: 'string' } }, required: 'jobId' })).toEqual(['paramsSchema.required must be an array of property names']);
+  });
+
+  it('checks nested items and properties recursively', () => {
+    expect(
+      withProperty({
+        type: 'array',
+        items: { type: 'object', properties: { id: { type: ['string', 'nul'] } }, required: ['id', 'name'] },
+        minItems: 2,
+        maxItems: 1,
+      }),
+    ).toEqual([
+      'paramsSchema.properties.jobId.items.properties.id.type "nul" is not a JSON Schema type (one of null, boolean, object, array, number, string, integer)',
+      'paramsSchema.properties.jobId.items.required lists "name", which is not in paramsSchema.properties.jobId.items.properties',
+      'paramsSchema.properties.jobId.minItems (2) is greater than paramsSchema.properties.jobId.maxItems (1): no value can satisfy it',
+    ]);
+    expect(withProperty({ anyOf: [{ type: 'string' }, 7] })).toEqual(['paramsSchema.properties.jobId.anyOf[1] must be a JSON Schema (an object, or true / false), got 7']);
+    expect(withProperty({ oneOf: [] })).toEqual(['paramsSchema.properties.jobId.oneOf must be a non-empty array of JSON Schemas']);
+  });
+
+  it('checks keyword values: lengths, patterns, bounds, enums, refs', () => {
+    expect(withProperty({ type: 'string', minLength: -1, maxLength: '64', pattern: '^[a-z' })).toEqual([
+      'paramsSchema.properties.jobId.minLength must be a non-negative integer, got -1',
+      'paramsSchema.properties.jobId.maxLength must be a non-negative integer, got "64"',
+      'paramsSchema.properties.jobId.pattern "^[a-z" is not a valid regular expression: Invalid regular expression: /^[a-z/u: Unterminated character class',
+    ]);
+    expect(withProperty({ type: 'integer', exclusiveMinimum: true, minimum: 5, maximum: 1, multipleOf: 0 })).toEqual([
+      'paramsSchema.properties.jobId.exclusiveMinimum is a boolean (the draft-04 form); since draft-06 it is the bound itself, e.g. "exclusiveMinimum": 0',
+      'paramsSchema.properties.jobId.multipleOf must be a number greater than 0, got 0',
+      'paramsSchema.properties.jobId.minimum (5) is greater than paramsSchema.properties.jobId.maximum (1): no value can satisfy it',
+    ]);
+    expect(withProperty({ type: 'string', enum: ['a', 2] })).toEqual(['paramsSchema.properties.jobId.enum value 2 is not of paramsSchema.properties.jobId.type "string"']);
+    expect(withProperty({ enum: [] })).toEqual(['paramsSchema.properties.jobId.enum must be a non-empty array of the allowed values']);
+    expect(withProperty({ $ref: '#/$defs/Missing' })).toEqual(['paramsSchema.properties.jobId.$ref "#/$defs/Missing" does not resolve inside paramsSchema']);
+    expect(withProperty({ $ref: 'https://schemas.example/job.json' })).toEqual([
+      'paramsSchema.properties.jobId.$ref "https://schemas.example/job.json" points outside paramsSchema; hosts read the manifest alone, so keep definitions in $defs and refer to them as "#/$defs/<name>"',
+    ]);
+  });
+
+  it('names an unknown key that looks like a misspelt keyword, and tolerates other extensions', () => {
+    expect(withProperty({ type: 'string', maxlength: 64, 'x-cli-flag': 'job' })).toEqual([
+      'paramsSchema.properties.jobId has "maxlength", which is not a JSON Schema keyword (did you mean "maxLength"?); JSON Schema ignores unknown keywords, so it checks nothing',
+    ]);
+    expect(withSchema({ type: 'object', properties: { jobId: { type: 'string' } }, requried: ['jobId'] })).toEqual([
+      'paramsSchema has "requried", which is not a JSON Schema keyword (did you mean "required"?); JSON Schema ignores unknown keywords, so it checks nothing',
+    ]);
+  });
+
+  it('knows the dialects: a draft-07 tuple is fine there, not in 2020-12', () => {
+    const tuple = { type: 'array', items: [{ type: 'string' }, { type: 'number' }] };
+    expect(withProperty(tuple)).toEqual(['paramsSchema.properties.jobId.items is an array (the draft-07 tuple form); in JSON Schema 2020-12 use prefixItems for a tuple']);
+    expect(withProperty(tuple, { $schema: 'http://json-schema.org/draft-07/schema#' })).toEqual([]);
+    expect(withProperty({ type: 'string' }, { $schema: 'https://example.com/my-dialect' })).toEqual([
+      'paramsSchema.$schema "https://example.com/my-dialect" is not a dialect hosts understand: use "https://json-schema.org/draft/2020-12/schema" (what z.toJSONSchema emits) or leave it out',
+    ]);
+  });
+
+  it('checkJsonSchema survives a cycle (a manifest must be JSON)', () => {
+    const node: Record<string, unknown> = { type: 'object' };
+    node.properties = { self: node };
+    expect(checkJsonSchema(node, 'schema')).toEqual(['schema.properties.self refers back to itself: a manifest must be plain JSON (use $defs and $ref for recursion)']);
+  });
+});
+
+describe('formatRuleFailure', () => {
+  it('starts with the rule id and the plugin, then lists every problem', () => {
+    const problems = checkManifest({ ...manifest, paramsSchema: { type: 'object', properties: { jobId: { type: 'strng' } }, required: ['jobId', 'missing'] } });
+    const message = formatRuleFailure({ rule: 'manifest', title: ruleTitle('manifest'), status: 'failed', problems }, 'acme.jobs.job');
+    expect(message).toBe(
+      [
+        '[manifest] acme.jobs.job breaks the rule "the manifest is valid (id, prefixes, docs URL, params JSON Schema, capabilities, core range)":',
+        '  - paramsSchema.properties.jobId.type "strng" is not a JSON Schema type (one of null, boolean, object, array, number, string, integer)',
+        '  - paramsSchema.required lists "missing", which is not in paramsSchema.properties',
+      ].join('\n'),
+    );
+    expect(formatRuleFailure({ rule: 'cancel-outcomes:mixed', title: ruleTitle('cancel-outcomes:mixed'), status: 'failed', problems: ['target a: no outcome'] }, 'p')).toBe(
+      '[cancel-outcomes:mixed] p breaks the rule "cancel reports exactly one outcome per target: mixed case":\n  - target a: no outcome',
+    );
   });
 });

@@ -123,6 +123,68 @@ describe('runConformance', () => {
     ]);
   });
 
+  it('catches a network failure rethrown raw (outside the taxonomy, headers and all)', async () => {
+    const results = await run(fakeJobsPlugin('raw-network-error'));
+    expect(failed(results)).toEqual(['errors:transient', 'no-secret-leak']);
+    const problems = results.get('errors:transient')?.problems ?? [];
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^cancel, answered with the emulator's connection reset, threw a non-taxonomy error \(RequestError: .*\); expected Transient marked ambiguous: true/),
+    );
+    expect(problems).toContainEqual(expect.stringMatching(/^inspect, answered with the emulator's connection reset, threw a non-taxonomy error \(RequestError: .*\); expected Transient$/));
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^cancel, answered with the emulator's response slower than the 250 ms call timeout, threw a non-taxonomy error \((TimeoutError|RequestError): /),
+    );
+    // got's error object carries the request options, Authorization header included.
+    expect(results.get('no-secret-leak')?.problems.join('\n')).toMatch(
+      /cancel\(with a connection reset\) error\.request\._requestOptions\.headers\.authorization contains a credential secret/,
+    );
+  });
+
+  it('catches a network failure that is not marked ambiguous', async () => {
+    const results = await run(fakeJobsPlugin('network-not-ambiguous'));
+    expect(failed(results)).toEqual(['errors:transient']);
+    expect(results.get('errors:transient')?.problems).toEqual([
+      "cancel, answered with the emulator's connection reset, threw Transient without ambiguous: true; the request may have been applied, and only an ambiguous error makes the engine check through inspect before it retries",
+      "cancel, answered with the emulator's response slower than the 250 ms call timeout, threw Transient without ambiguous: true; the request may have been applied, and only an ambiguous error makes the engine check through inspect before it retries",
+    ]);
+  });
+
+  it('catches a timeout mapped to Unknown', async () => {
+    const results = await run(fakeJobsPlugin('timeout-as-unknown'));
+    expect(failed(results)).toEqual(['errors:transient']);
+    expect(results.get('errors:transient')?.problems).toEqual([
+      "cancel, answered with the emulator's response slower than the 250 ms call timeout, threw Unknown; expected Transient marked ambiguous: true",
+      "inspect, answered with the emulator's response slower than the 250 ms call timeout, threw Unknown; expected Transient",
+    ]);
+  });
+
+  it('catches a network failure returned as a final "failed" outcome instead of thrown', async () => {
+    const results = await run(fakeJobsPlugin('network-as-failed-outcome'));
+    expect(failed(results)).toEqual(['errors:transient']);
+    expect(results.get('errors:transient')?.problems[0]).toMatch(
+      /^cancel, answered with the emulator's connection reset, returned outcomes \(Transient\); it must throw a Transient CancelKitError marked ambiguous: true/,
+    );
+  });
+
+  it('catches an inspect that cannot tell a reset-but-applied cancel happened', async () => {
+    const results = await run(fakeJobsPlugin('inspect-hides-cancelled'));
+    expect(failed(results)).toEqual(['errors:transient']);
+    // The reset after the handler ran (seeded) changed the job; inspect must then say cancelled: true.
+    expect(results.get('errors:transient')?.problems).toEqual([
+      expect.stringMatching(
+        /^after a connection reset \(reset-after\) that came after the cancel was applied, inspect says found=true cancellable=false terminal=true cancelled=false status=cancelled for target job-\S+; it must say cancelled: true/,
+      ),
+    ]);
+  });
+
+  it('catches a params schema with a misspelt type, in the manifest rule', async () => {
+    const results = await run(fakeJobsPlugin('untyped-params-schema'));
+    expect(failed(results)).toEqual(['manifest']);
+    expect(results.get('manifest')?.problems).toEqual([
+      'paramsSchema.properties.jobId.type "strng" is not a JSON Schema type (one of null, boolean, object, array, number, string, integer)',
+    ]);
+  });
+
   it('catches a "cancelled" outcome that no cancel call backs', async () => {
     const results = await run(fakeJobsPlugin('cancel-without-request'));
     const text = results.get('cancel-outcomes:cancellable')?.problems.join('\n') ?? '';
@@ -162,6 +224,14 @@ describe('runConformance', () => {
       },
     });
     expect(results.filter((r) => r.status !== 'passed')).toEqual([]);
+  });
+
+  it('catches an error outside the taxonomy from the inspect that settles a thrown refusal', async () => {
+    const results = await run(fakeJobsPlugin('refusal-inspect-crashes'));
+    expect(failed(results)).toEqual(['inspect-states', 'cancel-outcomes:not-cancellable']);
+    expect(results.get('cancel-outcomes:not-cancellable')?.problems).toEqual([
+      "inspect, asked (as the engine does) to settle the refusal cancel threw, threw a non-taxonomy error (TypeError: Cannot read properties of undefined (reading 'progress')); throw a CancelKitError",
+    ]);
   });
 
   it('fails every emulator rule with the reason when setup fails', async () => {

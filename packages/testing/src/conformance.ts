@@ -17,6 +17,7 @@ import {
   createLogger,
   decide,
   Engine,
+  type ErrorCode,
   type HttpClient,
   isCancelKitError,
   type LogRecord,
@@ -26,7 +27,7 @@ import {
   systemClock,
 } from '@cancelkit/core';
 import type { EmulatedOperation, ServiceEmulation } from '@cancelkit/core/emulation';
-import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from '@cancelkit/emulator';
+import { type FaultSettings, MAX_LATENCY_MS, type RunningEmulator, type StartEmulatorOptions, startEmulator } from '@cancelkit/emulator';
 import { hostileInputs, prototypeWasPolluted } from './hostile.js';
 import { checkManifest } from './manifest-rules.js';
 import { type CancelResult, checkCancelResult } from './outcomes.js';
@@ -160,6 +161,9 @@ class Harness {
     readonly service: string,
     readonly ctx: CallContext,
     readonly wrongCtx: CallContext,
+    /** The valid key, but a call timeout of `slowTimeoutMs` (and an HTTP client whose default is the same). */
+    readonly slowCtx: CallContext,
+    readonly slowTimeoutMs: number,
     readonly secrets: readonly string[],
     readonly callTimeoutMs: number,
     readonly logRecords: readonly LogRecord[],
@@ -398,7 +402,13 @@ async function cancelOnce(h: Harness, label: string, params: unknown, ctx: CallC
  * The engine answers a thrown NotFound / NotCancellable by asking `inspect` what is true now (a task
  * that ended is "already-finished", not "not-cancellable"); the kit settles such targets the same way.
  */
-async function reconcile(h: Harness, name: string, prepared: PreparedCase, result: CancelResult): Promise<Map<string, Outcome> | undefined> {
+async function reconcile(
+  h: Harness,
+  name: string,
+  prepared: PreparedCase,
+  result: CancelResult,
+  problems: string[],
+): Promise<Map<string, Outcome> | undefined> {
   const inspect = h.plugin.inspect;
   if (!('thrown' in result) || typeof inspect !== 'function' || !isCancelKitError(result.thrown)) return undefined;
   if (result.thrown.code !== 'NotFound' && result.thrown.code !== 'NotCancellable') return undefined;
@@ -408,6 +418,10 @@ async function reconcile(h: Harness, name: string, prepared: PreparedCase, resul
     h.record(`inspect(reconciling ${name}) states`, states);
   } catch (error) {
     h.record(`inspect(reconciling ${name}) error`, error);
+    // The engine shrugs off a failed reconciliation (the refusal stands), but not an error outside the taxonomy.
+    if (!isCancelKitError(error) && !(error instanceof CallTimeout)) {
+      problems.push(`inspect, asked (as the engine does) to settle the refusal cancel threw, threw a non-taxonomy error (${describeError(error)}); throw a CancelKitError`);
+    }
     return undefined;
   }
   if (!Array.isArray(states)) return undefined;
@@ -438,7 +452,7 @@ async function cancelRules(h: Harness): Promise<RuleResult[]> {
     const before = h.snapshot();
     const requestsBefore = h.requestCount();
     const result = await cancelOnce(h, name, prepared.params, h.ctx);
-    const reconciled = await reconcile(h, name, prepared, result);
+    const reconciled = await reconcile(h, name, prepared, result, problems);
     problems.push(...checkCancelResult(prepared.targets, result, prepared.expect, reconciled));
     const expectsCancel = prepared.targets.some((t) => prepared.expect(t) === 'cancelled');
     if (expectsCancel) {
@@ -475,51 +489,162 @@ function errorCodeOf(result: CancelResult, targets: readonly string[]): string {
   return [...codes].join(', ');
 }
 
-async function errorRules(h: Harness): Promise<RuleResult[]> {
-  const { plugin } = h;
-  const inspect = plugin.inspect;
-  const scenarios: Array<{ rule: RuleId; code: string; label: string; faults?: { throttle?: number; serverError?: number }; wrong?: boolean }> = [
-    { rule: 'errors:throttled', code: 'Throttled', label: 'throttling error', faults: { throttle: 1 } },
-    { rule: 'errors:transient', code: 'Transient', label: 'server error (5xx)', faults: { serverError: 1 } },
-    { rule: 'errors:unauthenticated', code: 'Unauthenticated', label: 'wrong secret', wrong: true },
-  ];
-  const results: RuleResult[] = [];
-  for (const scenario of scenarios) {
-    const problems: string[] = [];
-    let prepared: PreparedCase;
-    try {
-      prepared = prepareCase(h, 'cancellable', h.options.cases.cancellable, 'cancelled');
-    } catch (error) {
-      results.push(resultOf(scenario.rule, [(error as Error).message], h.secrets));
+/** How short the call timeout is in the slow-response scenario of `errors:transient` (or the configured one, if shorter). */
+export const SLOW_CALL_TIMEOUT_MS = 250;
+/** How much longer than that timeout the emulator takes to answer in that scenario. */
+const SLOW_RESPONSE_EXTRA_MS = 1_500;
+/**
+ * Seeds of the emulator's PRNG under which the first call meets a reset before the handler ran
+ * (nothing changed), and one after it applied the change (changed, but the client never hears). The rule
+ * reads the request log for what actually happened, so it stays right if the PRNG ever changes.
+ */
+const RESET_SEEDS = [1, 5] as const;
+
+interface ErrorScenario {
+  readonly rule: RuleId;
+  readonly code: ErrorCode;
+  /** "the emulator's <label>" in messages. */
+  readonly label: string;
+  readonly faults?: FaultSettings;
+  /** Which call context: the valid key, a wrong secret, or a short call timeout. */
+  readonly ctx?: 'wrong' | 'slow';
+  /**
+   * The request may have been applied: `cancel` must throw the error marked `ambiguous`, because the
+   * engine asks `inspect` what happened only then (a returned "failed" outcome is final).
+   */
+  readonly ambiguous?: boolean;
+  /** With the fault lifted, `inspect` must tell whether the interrupted cancel was applied. */
+  readonly truth?: boolean;
+}
+
+/** Why a call that must throw an ambiguous Transient did not; empty if it did. */
+function ambiguityProblems(result: CancelResult, targets: readonly string[], label: string): string[] {
+  if (!('thrown' in result)) {
+    return [
+      `cancel, answered with the emulator's ${label}, returned outcomes (${errorCodeOf(result, targets)}); it must throw a Transient CancelKitError marked ambiguous: true, so that the engine asks inspect whether the cancel was applied before it retries or reports (a returned "failed" outcome is final)`,
+    ];
+  }
+  const error = result.thrown;
+  if (!isCancelKitError(error)) return [`cancel, answered with the emulator's ${label}, threw a non-taxonomy error (${describeError(error)}); expected Transient marked ambiguous: true (core's transportError does that)`];
+  if (error.code !== 'Transient') return [`cancel, answered with the emulator's ${label}, threw ${error.code}; expected Transient marked ambiguous: true`];
+  if (error.ambiguous !== true) {
+    return [`cancel, answered with the emulator's ${label}, threw Transient without ambiguous: true; the request may have been applied, and only an ambiguous error makes the engine check through inspect before it retries`];
+  }
+  return [];
+}
+
+/**
+ * After an ambiguous failure the engine settles a target from `inspect` alone: "cancelled" only if the
+ * state says `cancelled: true`, another attempt if it still looks cancellable. So with the fault lifted,
+ * inspect must show exactly what the interrupted call did to the emulator's operations.
+ */
+async function truthProblems(h: Harness, prepared: PreparedCase, before: Map<string, string>, cancelFaults: readonly string[], label: string): Promise<string[]> {
+  const inspect = h.plugin.inspect;
+  if (typeof inspect !== 'function') return [];
+  const changes = changedOperations(before, h.snapshot());
+  const changed = (op: EmulatedOperation) => changes.some((c) => c.startsWith(`operation ${op.service}/${op.id} `));
+  const applied = prepared.operations.filter(changed);
+  // Some changed, some not (a plugin that calls once per target met the reset midway): no single truth to hold inspect to.
+  if (applied.length > 0 && applied.length < prepared.operations.length) return [];
+  const what = `${label} (${cancelFaults.join(', ') || 'no fault logged'}) that ${applied.length > 0 ? 'came after the cancel was applied' : 'left the operation unchanged'}`;
+  let states: unknown;
+  try {
+    states = await h.call(`inspect (after a ${label})`, () => inspect.call(h.plugin, prepared.params, h.ctx));
+    h.record(`inspect(after a ${label}) states`, states);
+  } catch (error) {
+    h.record(`inspect(after a ${label}) error`, error);
+    return [`after a ${what}, inspect threw ${describeError(error)}; the engine reconciles ambiguous failures through it`];
+  }
+  if (!Array.isArray(states)) return [`after a ${what}, inspect resolved to ${preview(states)}, not an array of states`];
+  const problems: string[] = [];
+  for (const target of prepared.targets) {
+    const state = states.find((s: { target?: unknown }) => s?.target === target);
+    if (!state) {
+      problems.push(`after a ${what}, inspect returned no state for target ${target}`);
       continue;
     }
-    const ctx = scenario.wrong ? h.wrongCtx : h.ctx;
-    const before = h.snapshot();
-    if (scenario.faults) h.emulator.setFaults({ ...scenario.faults, seed: 1 });
-    try {
-      const cancelled = await cancelOnce(h, `with a ${scenario.label}`, prepared.params, ctx);
+    if (applied.length > 0 && state.cancelled !== true) {
+      problems.push(`after a ${what}, inspect says ${summarizeState(state)} for target ${target}; it must say cancelled: true, the only state from which the engine reports the cancel that happened`);
+    } else if (applied.length === 0 && decide(state).kind !== 'cancel') {
+      problems.push(`after a ${what}, inspect says ${summarizeState(state)} for target ${target}; the operation is still cancellable, so the engine would give up instead of retrying`);
+    }
+  }
+  return problems;
+}
+
+async function errorScenario(h: Harness, scenario: ErrorScenario, seed: number): Promise<string[]> {
+  const { plugin } = h;
+  const inspect = plugin.inspect;
+  const prepared = prepareCase(h, 'cancellable', h.options.cases.cancellable, 'cancelled');
+  const ctx = scenario.ctx === 'wrong' ? h.wrongCtx : scenario.ctx === 'slow' ? h.slowCtx : h.ctx;
+  const problems: string[] = [];
+  const before = h.snapshot();
+  const requestsBefore = h.requestCount();
+  /** The faults the emulator logged for the cancel call's requests, to say which kind of reset it met. */
+  let cancelFaults: string[] = [];
+  if (scenario.faults) h.emulator.setFaults({ ...scenario.faults, seed });
+  try {
+    const cancelled = await cancelOnce(h, `with a ${scenario.label}`, prepared.params, ctx);
+    cancelFaults = [...new Set(h.requestsSince(requestsBefore).flatMap((r) => (r.fault ? [r.fault] : [])))];
+    if (scenario.ambiguous) problems.push(...ambiguityProblems(cancelled, prepared.targets, scenario.label));
+    else {
       const code = errorCodeOf(cancelled, prepared.targets);
       if (code !== scenario.code) problems.push(`cancel, answered with the emulator's ${scenario.label}, gave ${code}; expected ${scenario.code}`);
-      if (typeof inspect === 'function') {
-        try {
-          const states = await h.call(`inspect with a ${scenario.label}`, () => inspect.call(plugin, prepared.params, ctx));
-          h.record(`inspect(with a ${scenario.label}) states`, states);
-          problems.push(`inspect, answered with the emulator's ${scenario.label}, resolved (${preview(states)}); expected it to throw ${scenario.code}`);
-        } catch (error) {
-          h.record(`inspect(with a ${scenario.label}) error`, error);
-          const code = isCancelKitError(error) ? error.code : `a non-taxonomy error (${describeError(error)})`;
-          if (code !== scenario.code) problems.push(`inspect, answered with the emulator's ${scenario.label}, threw ${code}; expected ${scenario.code}`);
-        }
+    }
+    if (typeof inspect === 'function') {
+      try {
+        const states = await h.call(`inspect with a ${scenario.label}`, () => inspect.call(plugin, prepared.params, ctx));
+        h.record(`inspect(with a ${scenario.label}) states`, states);
+        problems.push(`inspect, answered with the emulator's ${scenario.label}, resolved (${preview(states)}); expected it to throw ${scenario.code}`);
+      } catch (error) {
+        h.record(`inspect(with a ${scenario.label}) error`, error);
+        const code = isCancelKitError(error) ? error.code : `a non-taxonomy error (${describeError(error)})`;
+        if (code !== scenario.code) problems.push(`inspect, answered with the emulator's ${scenario.label}, threw ${code}; expected ${scenario.code}`);
       }
-    } finally {
-      if (scenario.faults) h.emulator.clearFaults();
     }
-    if (scenario.wrong) {
-      for (const change of changedOperations(before, h.snapshot())) problems.push(`a call with a wrong secret changed the emulator's state: ${change}`);
-    }
-    results.push(resultOf(scenario.rule, problems, h.secrets));
+  } finally {
+    if (scenario.faults) h.emulator.clearFaults();
   }
-  return results;
+  if (scenario.ctx === 'wrong') {
+    for (const change of changedOperations(before, h.snapshot())) problems.push(`a call with a wrong secret changed the emulator's state: ${change}`);
+  }
+  if (scenario.truth) problems.push(...(await truthProblems(h, prepared, before, cancelFaults, scenario.label)));
+  return problems;
+}
+
+async function errorRules(h: Harness): Promise<RuleResult[]> {
+  const slowLatency = Math.min(h.slowTimeoutMs + SLOW_RESPONSE_EXTRA_MS, MAX_LATENCY_MS);
+  const scenarios: Array<ErrorScenario & { seeds?: readonly number[] }> = [
+    { rule: 'errors:throttled', code: 'Throttled', label: 'throttling error', faults: { throttle: 1 } },
+    { rule: 'errors:transient', code: 'Transient', label: 'server error (5xx)', faults: { serverError: 1 } },
+    { rule: 'errors:unauthenticated', code: 'Unauthenticated', label: 'wrong secret', ctx: 'wrong' },
+    { rule: 'errors:transient', code: 'Transient', label: 'connection reset', faults: { reset: 1 }, ambiguous: true, truth: true, seeds: RESET_SEEDS },
+    // Last: the emulator answers the slow calls only after the kit has moved on (and drops them when it
+    // stops), so a late cancel cannot change an operation another scenario is watching.
+    {
+      rule: 'errors:transient',
+      code: 'Transient',
+      label: `response slower than the ${h.slowTimeoutMs} ms call timeout`,
+      faults: { latencyMs: slowLatency },
+      ctx: 'slow',
+      ambiguous: true,
+    },
+  ];
+  // Several scenarios may check one rule (every network failure is Transient); each problem names its fault.
+  const problemsOf = new Map<RuleId, string[]>();
+  for (const scenario of scenarios) {
+    const problems = problemsOf.get(scenario.rule) ?? [];
+    problemsOf.set(scenario.rule, problems);
+    for (const seed of scenario.seeds ?? [1]) {
+      try {
+        for (const problem of await errorScenario(h, scenario, seed)) if (!problems.includes(problem)) problems.push(problem);
+      } catch (error) {
+        problems.push((error as Error).message);
+        break;
+      }
+    }
+  }
+  return [...problemsOf].map(([rule, problems]) => resultOf(rule, problems, h.secrets));
 }
 
 function secretRule(h: Harness): RuleResult {
@@ -553,7 +678,7 @@ export async function runConformance<P>(plugin: CancellablePlugin<P>, options: C
   const rules = conformanceRuleIds(options.cases).filter((r) => r !== 'manifest');
   const homeDir = mkdtempSync(path.join(tmpdir(), 'cancelkit-conformance-'));
   let emulator: RunningEmulator | undefined;
-  let client: Promise<HttpClient> | undefined;
+  const clients: Promise<HttpClient>[] = [];
   let secrets: string[] = [];
   try {
     const emulations = Array.isArray(options.emulation) ? [...options.emulation] : [options.emulation as ServiceEmulation];
@@ -596,25 +721,36 @@ export async function runConformance<P>(plugin: CancellablePlugin<P>, options: C
     // Key-name masking (authorization, secret, …) applies as in production, but no secret values are
     // registered: a plugin that puts a secret in a message or an innocently named field is caught.
     const logger = createLogger({ sink: (record) => logRecords.push(record), level: 'debug', secrets: new SecretRegistry() });
-    const http = () => {
-      client ??= createHttpClient({ timeoutMs: config.timeoutMs, env: {} });
-      return client;
+    // One lazy client per timeout, as a host has: its default timeout is the configured one, so a plugin
+    // that forgets to pass ctx.timeoutMs still times out as it would in production.
+    const httpWith = (timeoutMs: number) => {
+      let client: Promise<HttpClient> | undefined;
+      return () => {
+        if (!client) {
+          client = createHttpClient({ timeoutMs, env: {} });
+          clients.push(client);
+        }
+        return client;
+      };
     };
-    const engineFor = (credentials: unknown, credentialSecrets: readonly string[]) =>
+    const http = httpWith(config.timeoutMs);
+    const slowTimeoutMs = Math.min(SLOW_CALL_TIMEOUT_MS, config.timeoutMs);
+    const engineFor = (credentials: unknown, credentialSecrets: readonly string[], timeouts?: { timeoutMs: number; http: () => Promise<HttpClient> }) =>
       new Engine({
-        config,
+        config: timeouts ? { ...config, timeoutMs: timeouts.timeoutMs } : config,
         plugins: new Map([[anyPlugin.manifest.id, anyPlugin]]),
         logger,
         clock: systemClock,
         secrets: new SecretRegistry(),
-        http,
+        http: timeouts?.http ?? http,
         credentialOverrides: [overrideSource(provider, credentials, credentialSecrets)],
         observers: [],
       });
     const signal = new AbortController().signal;
     const ctx = engineFor(value, validSecrets).context(anyPlugin, signal);
     const wrongCtx = engineFor(wrongValue, [...wrongOf.values()]).context(anyPlugin, signal);
-    const h = new Harness(anyPlugin, options, emulator, service, ctx, wrongCtx, secrets, options.callTimeoutMs ?? 10_000, logRecords);
+    const slowCtx = engineFor(value, validSecrets, { timeoutMs: slowTimeoutMs, http: httpWith(slowTimeoutMs) }).context(anyPlugin, signal);
+    const h = new Harness(anyPlugin, options, emulator, service, ctx, wrongCtx, slowCtx, slowTimeoutMs, secrets, options.callTimeoutMs ?? 10_000, logRecords);
     const guard = async (fn: () => Promise<RuleResult[]>, rulesOf: RuleId[]): Promise<RuleResult[]> => {
       try {
         return await fn();
@@ -631,7 +767,7 @@ export async function runConformance<P>(plugin: CancellablePlugin<P>, options: C
     const reason = `setup failed: ${error instanceof Error ? error.message : String(error)}`;
     for (const rule of rules) if (!results.some((r) => r.rule === rule)) results.push(resultOf(rule, [reason], secrets));
   } finally {
-    if (client) {
+    for (const client of clients) {
       const got = await client;
       const agents = got.defaults.options.agent as { http?: { destroy(): void }; https?: { destroy(): void } };
       agents.http?.destroy();

@@ -15,8 +15,10 @@ export {
   type NotFoundCase,
   type OperationCase,
   runConformance,
+  SLOW_CALL_TIMEOUT_MS,
 } from './conformance.js';
 export { type CheckManifestOptions, checkManifest } from './manifest-rules.js';
+export { checkJsonSchema, checkParamsSchema, JSON_SCHEMA_TYPES } from './params-schema.js';
 export { type CancelResult, checkCancelResult, outcomeOfThrown } from './outcomes.js';
 export { type HostileInput, hostileInputs, OVERSIZED_LENGTH, prototypeWasPolluted } from './hostile.js';
 export { findSecretLeaks, MIN_SECRET_LENGTH, redactSecrets, replaceSecrets } from './secrets.js';

@@ -3,6 +3,7 @@
  * `--help`, discovery), so a manifest must be right on its own.
  */
 import { CORE_VERSION, type CancellablePlugin, checkCoreRange, isCancelKitError, PLUGIN_ID_PATTERN, type PluginManifest } from '@cancelkit/core';
+import { checkParamsSchema } from './params-schema.js';
 
 export interface CheckManifestOptions {
   /** The plugin the manifest belongs to: enables the capability and example checks. */
@@ -17,43 +18,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkParamsSchema(schema: unknown, targetParam: unknown): string[] {
-  if (!isObject(schema)) return ['paramsSchema must be a JSON Schema object (e.g. z.toJSONSchema(paramsSchema, { io: "input" }))'];
-  const problems: string[] = [];
-  if (schema.type !== undefined && schema.type !== 'object') {
-    problems.push(`paramsSchema.type must be "object" (params are an object), got ${JSON.stringify(schema.type)}`);
-  }
-  const properties = schema.properties;
-  if (!isObject(properties)) {
-    problems.push('paramsSchema.properties must be an object listing every parameter');
-    return problems;
-  }
-  for (const [name, definition] of Object.entries(properties)) {
-    if (!isObject(definition) && typeof definition !== 'boolean') problems.push(`paramsSchema.properties.${name} must be a JSON Schema`);
-  }
-  if (typeof targetParam !== 'string' || targetParam === '') {
-    problems.push('targetParam must name the parameter that holds the target id(s)');
-  } else if (!Object.hasOwn(properties, targetParam)) {
-    problems.push(`targetParam "${targetParam}" is not one of paramsSchema.properties (${Object.keys(properties).join(', ') || 'none'})`);
-  }
-  const required = schema.required;
-  if (required !== undefined) {
-    if (!Array.isArray(required) || !required.every((r) => typeof r === 'string')) {
-      problems.push('paramsSchema.required must be an array of property names');
-    } else {
-      for (const name of required) {
-        if (!Object.hasOwn(properties, name)) problems.push(`paramsSchema.required lists "${name}", which is not in paramsSchema.properties`);
-      }
-    }
-  }
-  return problems;
-}
-
 /**
  * Every problem with a manifest, one sentence each; an empty array means valid. Checks the id format
  * (`provider.service.operation`), that `service` and `id` agree with `provider`/`operation`, an https
- * docs URL, the params JSON Schema and `targetParam`, capabilities against the hooks present, and that
- * `coreRange` is a valid semver range admitting the running core.
+ * docs URL, the params JSON Schema (structurally valid, see `checkJsonSchema`) and `targetParam`,
+ * capabilities against the hooks present, and that `coreRange` is a valid semver range admitting the
+ * running core.
  */
 export function checkManifest(manifest: unknown, options: CheckManifestOptions = {}): string[] {
   if (!isObject(manifest)) return ['the manifest must be an object'];

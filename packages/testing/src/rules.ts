@@ -13,7 +13,7 @@ export const RULE_TITLES = {
   'cancel-outcomes:not-cancellable': 'cancel reports exactly one outcome per target: not-cancellable case',
   'cancel-outcomes:not-found': 'cancel reports exactly one outcome per target: not-found case',
   'errors:throttled': "the cloud's throttling error maps to Throttled",
-  'errors:transient': "the cloud's server error maps to Transient",
+  'errors:transient': 'server errors, connection resets and timeouts map to Transient (ambiguous when the cancel may have been applied)',
   'errors:unauthenticated': 'a wrong secret maps to Unauthenticated',
   'no-secret-leak': 'no credential secret appears in any error, outcome, state or log record',
 } as const;

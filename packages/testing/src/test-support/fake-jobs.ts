@@ -148,7 +148,14 @@ export type Breakage =
   | 'lenient-parse'
   | 'cancel-without-request'
   | 'inspect-throws-not-found'
-  | 'throws-refusals';
+  | 'throws-refusals'
+  | 'raw-network-error'
+  | 'network-not-ambiguous'
+  | 'timeout-as-unknown'
+  | 'network-as-failed-outcome'
+  | 'inspect-hides-cancelled'
+  | 'untyped-params-schema'
+  | 'refusal-inspect-crashes';
 
 export function fakeManifest(breakage: Breakage = 'none'): PluginManifest {
   const bad = breakage === 'bad-manifest';
@@ -161,7 +168,7 @@ export function fakeManifest(breakage: Breakage = 'none'): PluginManifest {
     docsUrl: bad ? 'http://docs.fake.example/jobs' : 'https://docs.fake.example/jobs',
     paramsSchema: {
       type: 'object',
-      properties: { jobId: { type: 'string', minLength: 1, maxLength: 64 } },
+      properties: { jobId: { type: breakage === 'untyped-params-schema' ? 'strng' : 'string', minLength: 1, maxLength: 64 } },
       required: bad ? ['jobId', 'region'] : ['jobId'],
       additionalProperties: false,
     },
@@ -210,8 +217,13 @@ export function fakeJobsPlugin(breakage: Breakage = 'none', options: { leakUrl?:
         signal: ctx.signal,
       });
     } catch (error) {
+      if (breakage === 'raw-network-error') throw error;
+      const code = (error as { code?: unknown }).code;
+      if (breakage === 'timeout-as-unknown' && code === 'ETIMEDOUT') throw new CancelKitError('Unknown', `Fake Jobs ${method} ${path} failed`);
       // Only the code travels on: got's error holds the request options, Authorization header included.
-      throw transportError({ code: (error as { code?: unknown }).code }, `Fake Jobs ${method} ${path}`);
+      const mapped = transportError({ code }, `Fake Jobs ${method} ${path}`);
+      if (breakage === 'network-not-ambiguous') throw new CancelKitError('Transient', mapped.message, { ambiguous: false });
+      throw mapped;
     }
     const requestId = typeof response.headers['x-fake-request-id'] === 'string' ? response.headers['x-fake-request-id'] : undefined;
     let body: Reply['body'] = {};
@@ -249,13 +261,14 @@ export function fakeJobsPlugin(breakage: Breakage = 'none', options: { leakUrl?:
     }
     if (reply.status !== 200 || !reply.body.job) throw errorOf(reply, await ctx.credentials(fakeCredentialSource));
     const { status } = reply.body.job;
+    if (breakage === 'refusal-inspect-crashes' && status === 'finalizing') throw new TypeError("Cannot read properties of undefined (reading 'progress')");
     return [
       {
         target,
         found: true,
         status,
         terminal: FINISHED.has(status),
-        cancelled: status === 'cancelled',
+        cancelled: status === 'cancelled' && breakage !== 'inspect-hides-cancelled',
         cancellable: reply.body.job.cancellable,
         ...(reply.requestId ? { requestId: reply.requestId } : {}),
       },
@@ -265,11 +278,17 @@ export function fakeJobsPlugin(breakage: Breakage = 'none', options: { leakUrl?:
   async function cancel(params: FakeParams, ctx: CallContext): Promise<CancelOutcome[]> {
     const target = params.jobId;
     if (breakage === 'cancel-without-request') return [{ target, outcome: 'cancelled', requestId: 'made-up' }];
-    const reply = await call(ctx, 'POST', `/fake/v1/jobs/${encodeURIComponent(target)}/cancel`);
+    let reply: Reply;
+    try {
+      reply = await call(ctx, 'POST', `/fake/v1/jobs/${encodeURIComponent(target)}/cancel`);
+    } catch (error) {
+      if (breakage === 'network-as-failed-outcome' && error instanceof CancelKitError) return [{ target, outcome: 'failed', error: error.toJSON() }];
+      throw error;
+    }
     const base = { target, ...(reply.requestId ? { requestId: reply.requestId } : {}) };
     let outcome: CancelOutcome;
     if (reply.status === 200) outcome = { ...base, outcome: 'cancelled' };
-    else if (breakage === 'throws-refusals') throw errorOf(reply);
+    else if (breakage === 'throws-refusals' || breakage === 'refusal-inspect-crashes') throw errorOf(reply);
     else if (reply.body.error?.code === 'JobNotFound') outcome = { ...base, outcome: 'not-found', providerCode: 'JobNotFound' };
     else if (reply.body.error?.code === 'JobAlreadyFinished') outcome = { ...base, outcome: 'already-finished', reason: reply.body.error.message ?? '' };
     else if (reply.body.error?.code === 'JobNotCancellable') outcome = { ...base, outcome: 'not-cancellable', reason: reply.body.error.message ?? '' };
