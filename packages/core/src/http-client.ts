@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { CancelKitError } from './errors.js';
 import type { HttpClient } from './transport.js';
 import { USER_AGENT } from './version.js';
 
@@ -25,15 +26,33 @@ function proxyEnv(env: Readonly<Record<string, string | undefined>>): NodeJS.Pro
   return Object.keys(pick).length > 0 ? pick : undefined;
 }
 
+/** Whether this Node's http.Agent takes `proxyEnv` (Node >= 22.21 on 22, >= 24.5 on 24, any later major). */
+export function agentSupportsProxyEnv(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major === 22) return minor >= 21;
+  if (major === 24) return minor >= 5;
+  return major >= 25;
+}
+
 /**
  * Keep-alive agents that honour the standard proxy variables (Node's built-in `proxyEnv`, Node >= 22.21 /
  * 24.5). Loopback targets bypass the proxy so the emulator always works.
  */
-export function createAgents(env: Readonly<Record<string, string | undefined>> = process.env): {
+export function createAgents(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  nodeVersion: string = process.versions.node,
+): {
   http: http.Agent;
   https: https.Agent;
 } {
   const proxies = proxyEnv(env);
+  // An older Node ignores proxyEnv without a word: requests would go around the proxy the user set.
+  if (proxies && !agentSupportsProxyEnv(nodeVersion)) {
+    const names = Object.keys(proxies).join(', ');
+    throw new CancelKitError('InvalidInput', `${names} is set, but Node ${nodeVersion} cannot send requests through a proxy.`, {
+      hint: 'Use Node >= 22.21 or >= 24.5 (the workspace pins Node 24), or unset the proxy variables.',
+    });
+  }
   const withLoopback = proxies
     ? {
         ...proxies,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from './http-client.js';
+import { agentSupportsProxyEnv, createAgents, createHttpClient } from './http-client.js';
 import { checkEndpoint, isLoopbackHost, transportError } from './transport.js';
 import { USER_AGENT } from './version.js';
 
@@ -60,5 +60,49 @@ describe('transport', () => {
     expect(checkEndpoint('http://ecs.aliyuncs.com', true).protocol).toBe('http:');
     expect(() => checkEndpoint('https://user:pw@host', false)).toThrowError(/credentials/);
     expect(() => checkEndpoint('ftp://host', false)).toThrowError(/protocol/);
+  });
+});
+
+describe('proxies from the standard environment variables', () => {
+  let proxy: http.Server;
+  let proxyUrl: string;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    // A forward proxy on loopback: it receives absolute-form requests and answers them itself, so the
+    // fictional target host is never looked up.
+    proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"via":"proxy"}');
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => proxy.close(() => r())));
+
+  it('sends through HTTP_PROXY (or http_proxy), and never loopback targets', async () => {
+    for (const name of ['HTTP_PROXY', 'http_proxy']) {
+      seen.length = 0;
+      const got = await createHttpClient({ timeoutMs: 2_000, env: { [name]: proxyUrl } });
+      const answer = await got('http://cancelkit-proxy-test.invalid/v1/x').json<{ via: string }>();
+      expect(answer.via).toBe('proxy');
+      expect(seen).toEqual(['GET http://cancelkit-proxy-test.invalid/v1/x']);
+      // The emulator (loopback) is reached directly even with a proxy set.
+      const direct = await got(`${base}/ok`);
+      expect(direct.statusCode).toBe(200);
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('refuses a proxy variable on a Node that would silently ignore it', () => {
+    expect(agentSupportsProxyEnv('22.20.0')).toBe(false);
+    expect(agentSupportsProxyEnv('22.21.0')).toBe(true);
+    expect(agentSupportsProxyEnv('24.4.1')).toBe(false);
+    expect(agentSupportsProxyEnv('24.21.0')).toBe(true);
+    expect(agentSupportsProxyEnv('26.0.0')).toBe(true);
+    expect(() => createAgents({ HTTPS_PROXY: 'http://proxy.example:3128' }, '22.12.0')).toThrow(
+      expect.objectContaining({ code: 'InvalidInput', message: expect.stringContaining('HTTPS_PROXY is set, but Node 22.12.0') }),
+    );
+    expect(() => createAgents({}, '22.12.0')).not.toThrow();
   });
 });
