@@ -18,7 +18,19 @@ const COMMON: GlobalOptionName[] = ['config', 'profile', 'endpoint', 'allow-inse
 const EMULATOR_OPTIONS: Record<string, OptionSpec> = {
   port: { type: 'string', valueName: 'n', description: 'Port to listen on (default 8787; 0 picks a free one).' },
   host: { type: 'string', valueName: 'address', description: 'Address to listen on (default 127.0.0.1).' },
-  state: { type: 'string', valueName: 'file', description: 'Persist operations in this file across restarts (default: memory only).' },
+  state: { type: 'string', valueName: 'file', description: 'Persist operations and used nonces in this file across restarts (default: memory only).' },
+  'access-key-id': {
+    type: 'string',
+    valueName: 'id',
+    description: 'Access key id the emulator accepts, instead of the demo key (env CANCELKIT_EMULATOR_ACCESS_KEY_ID).',
+  },
+  'access-key-secret': {
+    type: 'string',
+    valueName: 'secret',
+    description:
+      'Its secret (env CANCELKIT_EMULATOR_ACCESS_KEY_SECRET, preferred: a secret on the command line is visible to other users in `ps` and lands in shell history).',
+  },
+  'project-id': { type: 'string', valueName: 'id', description: 'Huawei project id bound to the key (env CANCELKIT_EMULATOR_PROJECT_ID).' },
   ...pickOptions(['config', 'debug', 'quiet', 'help']),
 };
 
@@ -71,12 +83,16 @@ export const COMMANDS: readonly CommandInfo[] = [
   },
   {
     name: 'emulator',
-    usage: ['cancelkit emulator [--port 8787] [--host 127.0.0.1] [--state file]'],
+    usage: ['cancelkit emulator [--port 8787] [--host 127.0.0.1] [--state file] [--access-key-id id] [--project-id id]'],
     summary: 'Run the local emulator of every installed plugin’s cloud service',
     description:
-      'Verifies request signatures like the clouds do. Credentials default to the demo pair; set CANCELKIT_EMULATOR_* variables to change them. Stops cleanly on Ctrl-C / SIGTERM.',
+      'Verifies request signatures like the clouds do. Credentials default to the public demo pair; --access-key-id, --access-key-secret and --project-id change them, each overriding its CANCELKIT_EMULATOR_* variable. Pass secrets through CANCELKIT_EMULATOR_ACCESS_KEY_SECRET rather than --access-key-secret: command lines are visible in `ps`. A non-demo secret is never printed. Stops cleanly on Ctrl-C / SIGTERM.',
     options: EMULATOR_OPTIONS,
-    examples: ['cancelkit emulator', 'cancelkit emulator --port 9000 --state ./emulator-state.json'],
+    examples: [
+      'cancelkit emulator',
+      'cancelkit emulator --port 9000 --state ./emulator-state.json',
+      'CANCELKIT_EMULATOR_ACCESS_KEY_SECRET=… cancelkit emulator --access-key-id team-ak --project-id team-project',
+    ],
     module: 'emulator',
   },
   {

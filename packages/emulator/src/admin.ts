@@ -4,7 +4,7 @@
  */
 import { isCancelKitError } from '@cancelkit/core/plugin';
 import { type EmulatedOperation, isEmulatedError } from '@cancelkit/core/emulation';
-import { type FaultSettings, parseFaultSettings } from './faults.js';
+import { FAULT_FIELDS, type FaultSettings, parseFaultSettings } from './faults.js';
 import type { RequestLogEntry } from './request-log.js';
 
 export interface AdminResponse {
@@ -36,7 +36,8 @@ export const ADMIN_ENDPOINTS: Readonly<Record<string, string>> = Object.freeze({
   'GET /_emulator/operations?service=<service>': 'list operations (all services without ?service) with their current state',
   'GET /_emulator/operations/<service>/<id>': 'one operation',
   'GET /_emulator/faults': 'the active faults and the seed in use',
-  'PUT /_emulator/faults': '{"throttle": 0..1, "serverError": 0..1, "reset": 0..1, "latencyMs": n, "maxQps": n, "seed": n} replaces the faults',
+  'PUT /_emulator/faults':
+    '{"throttle": 0..1, "serverError": 0..1, "reset": 0..1, "resetBefore": 0..1, "resetAfter": 0..1, "latencyMs": n, "maxQps": n, "seed": n} replaces the faults (see "faultFields")',
   'DELETE /_emulator/faults': 'clear every fault',
   'GET /_emulator/requests': 'the cloud requests received: method, path, action, service, signature verdict, status',
   'DELETE /_emulator/requests': 'forget the request log',
@@ -97,6 +98,7 @@ export function handleAdmin(target: AdminTarget, method: string, rawPath: string
         services: target.describeServices(),
         credentials: target.credentialsInfo(),
         faults: target.currentFaults(),
+        faultFields: FAULT_FIELDS,
         admin: ADMIN_ENDPOINTS,
       },
     };

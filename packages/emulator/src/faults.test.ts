@@ -55,6 +55,73 @@ describe('faults', () => {
     });
   });
 
+  it('resetBefore drops the connection before the handler: nothing changes', async () => {
+    const emulator = await startFake();
+    emulator.createOperation('fake.widgets', { widgetId: 'w-1' });
+    await adminJson(emulator.url, 'PUT', '/_emulator/faults', { resetBefore: 1 });
+    expect(await outcome(rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' }))).toBe('reset:ECONNRESET');
+    expect(emulator.listOperations('fake.widgets')[0]?.status).toBe('Running');
+    expect(emulator.requests().at(-1)).toMatchObject({ action: 'CancelWidget', fault: 'reset-before', status: 0, signature: { ok: true } });
+    // The connection is gone, the emulator is not: the next call (no fault) goes through.
+    emulator.clearFaults();
+    expect((await rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' })).status).toBe(200);
+  });
+
+  it('resetAfter applies the change, then drops the connection', async () => {
+    const emulator = await startFake();
+    emulator.createOperation('fake.widgets', { widgetId: 'w-1' });
+    await adminJson(emulator.url, 'PUT', '/_emulator/faults', { resetAfter: 1 });
+    expect(await outcome(rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' }))).toBe('reset:ECONNRESET');
+    expect(emulator.listOperations('fake.widgets')[0]).toMatchObject({ status: 'Cancelled', cancelledBy: 'cancelkit-demo-ak' });
+    expect(emulator.requests().at(-1)).toMatchObject({ action: 'CancelWidget', fault: 'reset-after', status: 0 });
+  });
+
+  it('resetBefore and resetAfter are reproducible with a seed, each meeting only its own phase', async () => {
+    const emulator = await startFake();
+    const run = async (faults: Record<string, number>) => {
+      emulator.reset();
+      await adminJson(emulator.url, 'PUT', '/_emulator/faults', faults);
+      const ids = Array.from({ length: 24 }, (_, i) => `w-${i}`);
+      for (const id of ids) emulator.createOperation('fake.widgets', { widgetId: id });
+      const out: string[] = [];
+      for (const id of ids) out.push(await outcome(rpc(emulator.url, 'CancelWidget', { WidgetId: id })));
+      const status = new Map(emulator.listOperations('fake.widgets').map((op) => [op.id, op.status]));
+      return { out, faults: emulator.requests().map((r) => r.fault ?? 'none'), status: ids.map((id) => status.get(id)) };
+    };
+    const before = await run({ resetBefore: 0.5, seed: 2024 });
+    expect(new Set(before.faults)).toEqual(new Set(['none', 'reset-before']));
+    before.faults.forEach((fault, i) => {
+      expect(before.out[i]).toBe(fault === 'none' ? 'ok' : 'reset:ECONNRESET');
+      expect(before.status[i]).toBe(fault === 'none' ? 'Cancelled' : 'Running');
+    });
+    expect(await run({ resetBefore: 0.5, seed: 2024 })).toEqual(before);
+
+    const after = await run({ resetAfter: 0.5, seed: 2024 });
+    expect(new Set(after.faults)).toEqual(new Set(['none', 'reset-after']));
+    after.faults.forEach((fault, i) => {
+      expect([after.out[i], after.status[i]]).toEqual([fault === 'none' ? 'ok' : 'reset:ECONNRESET', 'Cancelled']);
+    });
+    expect(await run({ resetAfter: 0.5, seed: 2024 })).toEqual(after);
+    // Same seed and probability: the same calls are hit, only the phase differs.
+    expect(after.faults.map((f) => f !== 'none')).toEqual(before.faults.map((f) => f !== 'none'));
+    expect((await run({ resetAfter: 0.5, seed: 7 })).faults).not.toEqual(after.faults);
+  });
+
+  it('validates resetBefore and resetAfter like the other probabilities, naming the field', async () => {
+    const emulator = await startFake();
+    const bad = await adminJson(emulator.url, 'PUT', '/_emulator/faults', { resetBefore: 1.5, resetAfter: 'often' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 'InvalidInput', field: 'resetBefore' });
+    expect(bad.json.error.issues.map((i: { field: string }) => i.field)).toEqual(['resetBefore', 'resetAfter']);
+    expect(bad.json.error.issues[1].message).toContain('must be a probability from 0 to 1');
+    expect(() => emulator.setFaults({ resetAfter: -0.1 })).toThrow(/resetAfter/);
+    const ok = await adminJson(emulator.url, 'PUT', '/_emulator/faults', { resetBefore: 0.1, resetAfter: null, seed: 3 });
+    expect(ok.json.faults).toEqual({ resetBefore: 0.1, seed: 3 });
+    const index = await adminJson(emulator.url, 'GET', '/_emulator/');
+    expect(Object.keys(index.json.faultFields)).toEqual(expect.arrayContaining(['reset', 'resetBefore', 'resetAfter']));
+    expect(index.json.admin['PUT /_emulator/faults']).toContain('"resetBefore": 0..1, "resetAfter": 0..1');
+  });
+
   it('latencyMs delays cloud calls but not admin calls', async () => {
     const emulator = await startFake();
     emulator.setFaults({ latencyMs: 150 });
@@ -82,7 +149,7 @@ describe('faults', () => {
 
   it('never applies to admin calls', async () => {
     const emulator = await startFake();
-    emulator.setFaults({ throttle: 1, serverError: 1, reset: 1, maxQps: 1 });
+    emulator.setFaults({ throttle: 1, serverError: 1, reset: 1, resetBefore: 1, resetAfter: 1, maxQps: 1 });
     for (let i = 0; i < 3; i++) {
       const res = await adminJson(emulator.url, 'POST', '/_emulator/operations', { service: 'fake.widgets' });
       expect(res.status).toBe(201);

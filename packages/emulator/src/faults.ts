@@ -15,6 +15,10 @@ export interface FaultSettings {
    * runs (nothing changed), half after it applied the change (changed, but the client never hears).
    */
   reset?: number;
+  /** Probability (0..1) that the connection is reset before the handler runs (nothing changed). */
+  resetBefore?: number;
+  /** Probability (0..1) that the connection is reset after the handler applied the change (changed, unheard). */
+  resetAfter?: number;
   /** Delay before every cloud call is answered, in ms (0..60000). */
   latencyMs?: number;
   /** Calls beyond this many in any 1-second window get the protocol's throttling error. */
@@ -26,7 +30,19 @@ export interface FaultSettings {
 export type FaultDecision = 'none' | 'maxQps' | 'throttle' | 'serverError' | 'reset-before' | 'reset-after';
 
 export const MAX_LATENCY_MS = 60_000;
-const PROBABILITIES = ['throttle', 'serverError', 'reset'] as const;
+
+/** Every fault field and what it does, in the order a call meets them (shown by `GET /_emulator/`). */
+export const FAULT_FIELDS: Readonly<Record<keyof FaultSettings, string>> = Object.freeze({
+  latencyMs: '0..60000: every cloud call waits this long first',
+  maxQps: 'integer >= 1: calls beyond this many in any sliding 1-second window get the protocol throttling error',
+  throttle: "0..1: probability of the protocol's throttling error",
+  serverError: "0..1: probability of the protocol's 5xx error",
+  reset: '0..1: probability of a TCP reset, 50/50 (seeded) before the handler (nothing changed) or after it applied the change',
+  resetBefore: '0..1: probability of a TCP reset before the handler runs: nothing changed, the client hears nothing',
+  resetAfter: '0..1: probability of a TCP reset after the handler applied the change: changed, the client hears nothing',
+  seed: 'integer: seeds the PRNG behind the probabilities; same seed and same requests, same faults',
+});
+const PROBABILITIES = ['throttle', 'serverError', 'reset', 'resetBefore', 'resetAfter'] as const;
 const KNOWN_FIELDS = new Set<string>([...PROBABILITIES, 'latencyMs', 'maxQps', 'seed']);
 
 /** Checks fault settings from JSON or code; names every bad field. `null` means "off" for any field. */
@@ -107,13 +123,17 @@ export class FaultInjector {
 
   /** Decides the fate of one authenticated cloud call. */
   decide(now: number): FaultDecision {
-    const { maxQps, throttle, serverError, reset } = this.#settings;
+    const { maxQps, throttle, serverError, reset, resetBefore, resetAfter } = this.#settings;
     if (maxQps !== undefined && !this.#admit(now, maxQps)) return 'maxQps';
     if (throttle !== undefined && throttle > 0 && this.#random() < throttle) return 'throttle';
     if (serverError !== undefined && serverError > 0 && this.#random() < serverError) return 'serverError';
     if (reset !== undefined && reset > 0 && this.#random() < reset) {
       return this.#random() < 0.5 ? 'reset-before' : 'reset-after';
     }
+    // Drawn only when set, after `reset`, so runs that use only the older faults meet the same faults
+    // for the same seed as before these two existed.
+    if (resetBefore !== undefined && resetBefore > 0 && this.#random() < resetBefore) return 'reset-before';
+    if (resetAfter !== undefined && resetAfter > 0 && this.#random() < resetAfter) return 'reset-after';
     return 'none';
   }
 

@@ -1,6 +1,6 @@
 export { ADMIN_ENDPOINTS, type AdminResponse } from './admin.js';
 export { type DiscoverEmulationsOptions, discoverEmulations } from './discover.js';
-export { type FaultDecision, type FaultSettings, MAX_LATENCY_MS, parseFaultSettings } from './faults.js';
+export { FAULT_FIELDS, type FaultDecision, type FaultSettings, MAX_LATENCY_MS, parseFaultSettings } from './faults.js';
 export { NONCE_WINDOW_MS } from './nonce-cache.js';
 export {
   DEFAULT_HOST,

@@ -22,6 +22,30 @@ describe('NonceCache', () => {
   });
 });
 
+describe('NonceCache snapshot and load (what --state keeps)', () => {
+  it('snapshots the nonces inside the window and loads them back, dropping expired ones', () => {
+    const cache = new NonceCache(1000);
+    cache.use('a', 0);
+    cache.use('b', 500);
+    expect(cache.snapshot(999)).toEqual([
+      ['a', 1000],
+      ['b', 1500],
+    ]);
+    expect(cache.snapshot(1000)).toEqual([['b', 1500]]);
+
+    const restored = new NonceCache(1000);
+    expect(restored.load([['b', 1500], ['a', 1000], ['far', 99_999]], 1200)).toBe(1);
+    expect(restored.use('b', 1200)).toBe(false);
+    expect(restored.use('a', 1200)).toBe(true);
+    // An expiry beyond one window (a hand-edited file) is capped to one window from now.
+    expect(restored.snapshot(1200)).toEqual([
+      ['b', 1500],
+      ['far', 2200],
+      ['a', 2200],
+    ]);
+  });
+});
+
 describe('RequestLog', () => {
   it('keeps the newest entries, oldest first, within its capacity', () => {
     const log = new RequestLog(3);

@@ -29,6 +29,41 @@ export class NonceCache {
     return true;
   }
 
+  /**
+   * The nonces still inside their window, oldest first, as `[nonce, expiresAt]` pairs (what `--state`
+   * saves, so a request captured before a restart cannot be replayed after it).
+   */
+  snapshot(now: number): [string, number][] {
+    this.#evictExpired(now);
+    return [...this.#expiries];
+  }
+
+  /**
+   * Adds saved `[nonce, expiresAt]` pairs, dropping the expired ones (and any expiry further away than one
+   * window, which no honest file holds). Returns how many were dropped.
+   */
+  load(entries: readonly (readonly [string, number])[], now: number): number {
+    let dropped = 0;
+    const sorted = [...entries].sort((a, b) => a[1] - b[1]);
+    for (const [nonce, expiresAt] of sorted) {
+      if (expiresAt <= now) {
+        dropped++;
+        continue;
+      }
+      const expiry = Math.min(expiresAt, now + this.windowMs);
+      const known = this.#expiries.get(nonce);
+      if (known !== undefined && known >= expiry) continue;
+      this.#expiries.delete(nonce);
+      this.#expiries.set(nonce, expiry);
+    }
+    while (this.#expiries.size > this.maxEntries) {
+      const oldest = this.#expiries.keys().next();
+      if (oldest.done) break;
+      this.#expiries.delete(oldest.value);
+    }
+    return dropped;
+  }
+
   get size(): number {
     return this.#expiries.size;
   }

@@ -60,6 +60,11 @@ export interface RunningEmulator {
 }
 
 const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
+/**
+ * Used nonces only matter across a restart, and `stop()` writes them: while running, a stream of signed
+ * calls rewrites the state file at most about once a second for them (operation changes: within 25 ms).
+ */
+const NONCE_PERSIST_DELAY_MS = 1000;
 
 function splitTarget(target: string): { rawPath: string; rawQuery: string } {
   let rest = target;
@@ -168,11 +173,20 @@ class Emulator implements RunningEmulator {
     for (const credential of options.credentials) this.#keys.set(credential.accessKeyId, credential);
     for (const [token, credential] of Object.entries(options.tokens)) this.#tokens.set(token, credential);
     if (options.statePath !== undefined) {
-      for (const operation of readStateFile(options.statePath)) this.#store.put(operation);
-      this.#persister = new StatePersister(options.statePath, () => this.#store.all(), options.now, 25, (error) =>
-        this.#logLine(`could not write state to ${options.statePath}: ${error.message}`),
+      const saved = readStateFile(options.statePath);
+      for (const operation of saved.operations) this.#store.put(operation);
+      // Nonces still inside the replay window come back, so a request captured before a restart is
+      // refused after it; expired ones are dropped (and the file rewritten without them).
+      const dropped = this.#nonces.load(saved.nonces, options.now());
+      this.#persister = new StatePersister(
+        options.statePath,
+        () => ({ operations: this.#store.all(), nonces: this.#nonces.snapshot(this.#options.now()) }),
+        options.now,
+        25,
+        (error) => this.#logLine(`could not write state to ${options.statePath}: ${error.message}`),
       );
       this.#store.onChange = () => this.#persister?.markDirty();
+      if (dropped > 0) this.#persister.markDirty(NONCE_PERSIST_DELAY_MS);
     }
     this.#server = http.createServer({ keepAlive: true }, (req, res) => {
       this.#onRequest(req, res).catch((error: unknown) => {
@@ -284,10 +298,10 @@ class Emulator implements RunningEmulator {
   }
 
   reset(): void {
-    this.#store.clear();
+    this.#nonces.clear();
+    this.#store.clear(); // persists the emptied state, nonces included
     this.#log.clear();
     this.#faults.clear();
-    this.#nonces.clear();
   }
 
   #logLine(line: string): void {
@@ -431,7 +445,11 @@ class Emulator implements RunningEmulator {
     const context: AuthContext = {
       now,
       lookupKey: (accessKeyId) => this.#keys.get(accessKeyId),
-      useNonce: (nonce) => this.#nonces.use(nonce, now),
+      useNonce: (nonce) => {
+        const fresh = this.#nonces.use(nonce, now);
+        if (fresh) this.#persister?.markDirty(NONCE_PERSIST_DELAY_MS);
+        return fresh;
+      },
       lookupToken: (token) => this.#tokens.get(token),
     };
     try {

@@ -2,9 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NONCE_WINDOW_MS } from './nonce-cache.js';
+import { DEMO_CREDENTIALS } from './options.js';
 import { startEmulator } from './server.js';
 import { allFakeEmulations } from './test-support/fake-emulations.js';
-import { adminJson, rpc } from './test-support/http.js';
+import { fakeAuthorization } from './test-support/fake-protocols.js';
+import { adminJson, rpc, send } from './test-support/http.js';
 import { startFake, stopAll } from './test-support/start.js';
 
 let dir: string;
@@ -44,6 +47,72 @@ describe('state persistence (statePath)', () => {
 
     const third = await startFake({ statePath });
     expect(third.listOperations()).toEqual([]);
+  });
+
+  it('keeps used nonces across a restart: a request captured before it is refused after it and changes nothing', async () => {
+    const statePath = path.join(dir, 'state.json');
+    const NOW = Date.parse('2026-11-23T12:00:00Z');
+    let now = NOW;
+    const first = await startFake({ statePath, now: () => now });
+    first.createOperation('fake.widgets', { widgetId: 'w-1' });
+    // The captured request: exact target, headers and (empty) body, signed once with the demo key.
+    const target = `/?${new URLSearchParams({ Action: 'CancelWidget', Version: '2020-01-01', WidgetId: 'w-1' })}`;
+    const authorization = fakeAuthorization({
+      method: 'POST',
+      rawPath: '/',
+      rawQuery: target.slice(2),
+      body: '',
+      accessKeyId: DEMO_CREDENTIALS.accessKeyId,
+      secret: DEMO_CREDENTIALS.accessKeySecret,
+      nonce: 'n-captured',
+      date: NOW,
+    });
+    const captured = { method: 'POST', path: target, headers: { authorization } };
+    expect((await send(first.url, captured)).status).toBe(200);
+    expect(first.listOperations('fake.widgets')[0]?.status).toBe('Cancelled');
+    await first.stop();
+    const saved = JSON.parse(readFileSync(statePath, 'utf8'));
+    expect(saved.nonces).toEqual([['n-captured', NOW + NONCE_WINDOW_MS]]);
+
+    now = NOW + 5 * 60 * 1000; // well inside the 15-minute timestamp window
+    const second = await startFake({ statePath, now: () => now });
+    second.createOperation('fake.widgets', { widgetId: 'w-1' }); // Running again: a replay would cancel it
+    const replay = await send(second.url, captured);
+    expect([replay.status, replay.json.Code]).toEqual([400, 'SignatureNonceUsed']);
+    expect(second.listOperations('fake.widgets')[0]?.status).toBe('Running');
+    expect(second.requests().at(-1)).toMatchObject({ action: 'CancelWidget', status: 400, signature: { ok: false, code: 'SignatureNonceUsed' } });
+    // The same call freshly signed goes through: only the reuse was refused.
+    expect((await rpc(second.url, 'CancelWidget', { WidgetId: 'w-1' }, { date: now })).status).toBe(200);
+    await second.stop();
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).nonces.map(([n]: [string]) => n)).toContain('n-captured');
+
+    now += NONCE_WINDOW_MS + 1; // every saved nonce has expired
+    const third = await startFake({ statePath, now: () => now });
+    await third.stop();
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).nonces).toEqual([]);
+    expect(third.listOperations('fake.widgets')[0]?.status).toBe('Cancelled');
+  });
+
+  it('reads state files without nonces, and drops expired or malformed saved nonces on load', async () => {
+    const statePath = path.join(dir, 'state.json');
+    const NOW = Date.parse('2026-11-23T12:00:00Z');
+    const operation = { service: 'fake.widgets', id: 'w-1', status: 'Running' };
+    writeFileSync(statePath, JSON.stringify({ format: 'cancelkit-emulator-state', version: 1, savedAt: '', operations: [operation] }));
+    const old = await startFake({ statePath, now: () => NOW });
+    expect(old.listOperations()).toEqual([operation]);
+    await old.stop();
+
+    const nonces = [['expired', NOW - 1], ['live', NOW + 60_000], [42, NOW + 60_000], ['bad-expiry', 'soon']];
+    writeFileSync(statePath, JSON.stringify({ format: 'cancelkit-emulator-state', version: 1, savedAt: '', operations: [operation], nonces }));
+    const emulator = await startFake({ statePath, now: () => NOW });
+    const live = await rpc(emulator.url, 'DescribeWidgets', {}, { nonce: 'live', date: NOW });
+    expect(live.json.Code).toBe('SignatureNonceUsed');
+    expect((await rpc(emulator.url, 'DescribeWidgets', {}, { nonce: 'expired', date: NOW })).status).toBe(200);
+    await emulator.stop();
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).nonces).toEqual([
+      ['live', NOW + 60_000],
+      ['expired', NOW + NONCE_WINDOW_MS],
+    ]);
   });
 
   it('writes debounced changes while running', async () => {

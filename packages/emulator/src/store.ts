@@ -56,15 +56,26 @@ interface StateFile {
   version: 1;
   savedAt: string;
   operations: EmulatedOperation[];
+  /**
+   * Signature nonces still inside the replay window, `[nonce, expiresAt ms]`, so a request captured
+   * before a restart is still refused after it. Optional: files written before it existed load as none.
+   */
+  nonces?: [string, number][];
+}
+
+/** What a state file holds. */
+export interface SavedState {
+  operations: EmulatedOperation[];
+  nonces: [string, number][];
 }
 
 /** Reads a state file; a missing file is an empty state, anything unreadable is refused (never wiped). */
-export function readStateFile(file: string): EmulatedOperation[] {
+export function readStateFile(file: string): SavedState {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { operations: [], nonces: [] };
     throw invalidInput([{ field: 'statePath', message: `cannot read ${file}: ${(error as Error).message}` }], 'emulator options');
   }
   let parsed: Partial<StateFile>;
@@ -82,9 +93,14 @@ export function readStateFile(file: string): EmulatedOperation[] {
       'emulator options',
     );
   }
-  return parsed.operations.filter(
+  const operations = parsed.operations.filter(
     (op): op is EmulatedOperation => typeof op === 'object' && op !== null && typeof op.service === 'string' && typeof op.id === 'string',
   );
+  const nonces = (Array.isArray(parsed.nonces) ? parsed.nonces : []).filter(
+    (entry): entry is [string, number] =>
+      Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && entry[0] !== '' && Number.isFinite(entry[1]),
+  );
+  return { operations, nonces };
 }
 
 /**
@@ -93,15 +109,19 @@ export function readStateFile(file: string): EmulatedOperation[] {
  */
 export class StatePersister {
   #timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (Date.now() ms, the clock setTimeout runs on). */
+  #dueAt = 0;
   #writing: Promise<void> | undefined;
   #dirty = false;
+  /** The shortest delay asked for since the last write began. */
+  #pendingDelay = Number.POSITIVE_INFINITY;
   #sequence = 0;
   /** The last write error, if the latest write failed (reported in the access log). */
   lastError: Error | undefined;
 
   constructor(
     readonly file: string,
-    readonly snapshot: () => EmulatedOperation[],
+    readonly snapshot: () => SavedState,
     readonly now: () => number,
     readonly debounceMs = 25,
     readonly onError?: (error: Error) => void,
@@ -109,49 +129,72 @@ export class StatePersister {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   }
 
-  markDirty(): void {
+  /**
+   * Schedules a write within `delayMs` (default the debounce). A longer delay suits changes that only
+   * matter across a restart (used nonces; `stop()` flushes them), so a stream of signed calls costs at
+   * most one write per that delay; a shorter delay moves a pending write earlier, never later.
+   */
+  markDirty(delayMs: number = this.debounceMs): void {
     this.#dirty = true;
-    if (this.#timer === undefined && this.#writing === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.#writeLoop();
-      }, this.debounceMs);
-    }
+    this.#pendingDelay = Math.min(this.#pendingDelay, delayMs);
+    if (this.#writing === undefined) this.#schedule(delayMs);
   }
 
   async flush(): Promise<void> {
+    this.#cancelTimer();
+    if (this.#writing) await this.#writing;
+    this.#cancelTimer(); // the write that just ended may have scheduled the next one
+    while (this.#dirty) await this.#write();
+  }
+
+  #cancelTimer(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#writing) await this.#writing;
-    if (this.#dirty) await this.#writeLoop();
   }
 
-  #writeLoop(): Promise<void> {
+  #schedule(delayMs: number): void {
+    const dueAt = Date.now() + delayMs;
+    if (this.#timer !== undefined) {
+      if (this.#dueAt <= dueAt) return;
+      clearTimeout(this.#timer);
+    }
+    this.#dueAt = dueAt;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#write();
+    }, delayMs);
+  }
+
+  /** One write; changes made meanwhile are scheduled with the delay they asked for. */
+  #write(): Promise<void> {
     this.#writing ??= (async () => {
       try {
-        while (this.#dirty) {
-          this.#dirty = false;
-          await this.#writeOnce();
-        }
+        this.#dirty = false;
+        this.#pendingDelay = Number.POSITIVE_INFINITY;
+        await this.#writeOnce();
       } finally {
         this.#writing = undefined;
+        if (this.#dirty) this.#schedule(this.#pendingDelay === Number.POSITIVE_INFINITY ? this.debounceMs : this.#pendingDelay);
       }
     })();
     return this.#writing;
   }
 
   async #writeOnce(): Promise<void> {
-    const state: StateFile = {
+    const { operations, nonces } = this.snapshot();
+    const state: Omit<StateFile, 'nonces'> = {
       format: STATE_FORMAT,
       version: 1,
       savedAt: new Date(this.now()).toISOString(),
-      operations: this.snapshot(),
+      operations,
     };
+    // Operations pretty-printed for people; the nonces (up to a million) one compact array.
+    const text = `${JSON.stringify(state, null, 2).slice(0, -2)},\n  "nonces": ${JSON.stringify(nonces)}\n}\n`;
     const temporary = `${this.file}.${process.pid}.${++this.#sequence}.tmp`;
     try {
-      await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, 'utf8');
+      await writeFile(temporary, text, 'utf8');
       await rename(temporary, this.file);
       this.lastError = undefined;
     } catch (error) {

@@ -1,10 +1,12 @@
 /**
  * `cancelkit emulator`: one local server that plays every installed plugin's cloud service, with the
- * demo credentials unless `CANCELKIT_EMULATOR_*` says otherwise. Prints where it listens, the
- * credentials and an example, and stops cleanly on SIGINT / SIGTERM.
+ * demo credentials unless `--access-key-id` / `--access-key-secret` / `--project-id` or the
+ * `CANCELKIT_EMULATOR_*` variables say otherwise (each flag wins over its variable). Prints where it
+ * listens, the credentials (never a secret other than the public demo one) and an example, and stops
+ * cleanly on SIGINT / SIGTERM.
  */
 import path from 'node:path';
-import { emulatorClientSettings, type ServiceEmulation } from '@cancelkit/core/emulation';
+import { type EmulatorCredential, emulatorClientSettings, type ServiceEmulation } from '@cancelkit/core/emulation';
 import { CancelKitError } from '@cancelkit/core/plugin';
 import { parseStrict, stringValue, usageError } from '../args.js';
 import type { CommandInfo } from '../commands.js';
@@ -29,6 +31,54 @@ export function clientUrl(serverUrl: string): string {
   return url.origin;
 }
 
+/** Where each part of the emulator's key came from, for the banner. */
+type Source = 'flag' | 'env' | 'demo';
+
+interface ChosenCredential {
+  readonly credential: EmulatorCredential | undefined;
+  readonly sources: { readonly accessKeyId: Source; readonly secret: Source; readonly projectId: Source };
+}
+
+/**
+ * The key the emulator accepts: each credential flag overrides its `CANCELKIT_EMULATOR_*` variable, which
+ * overrides that field of the demo key (as `emulatorOptionsFromEnv` layers variables over the demo key).
+ * `undefined` credential = nothing was given: the emulator's own default, the demo key.
+ */
+export function chooseCredential(
+  flags: { accessKeyId?: string; accessKeySecret?: string; projectId?: string },
+  env: Readonly<Record<string, string | undefined>>,
+  fromEnv: EmulatorCredential | undefined,
+  demo: { readonly accessKeyId: string; readonly accessKeySecret: string; readonly projectId: string },
+  names: { readonly accessKeyId: string; readonly accessKeySecret: string; readonly projectId: string },
+): ChosenCredential {
+  const given = (name: string) => env[name] !== undefined && (name === names.accessKeySecret ? env[name] !== '' : env[name]?.trim() !== '');
+  for (const [flag, value] of [
+    ['--access-key-id', flags.accessKeyId],
+    ['--access-key-secret', flags.accessKeySecret],
+    ['--project-id', flags.projectId],
+  ] as const) {
+    if (value !== undefined && value.trim() === '') throw usageError(`${flag} needs a value.`, `Leave ${flag} out to keep the ${flag === '--project-id' ? 'demo project id' : 'demo key'}.`);
+  }
+  const sources = {
+    accessKeyId: flags.accessKeyId !== undefined ? 'flag' : given(names.accessKeyId) ? 'env' : 'demo',
+    secret: flags.accessKeySecret !== undefined ? 'flag' : given(names.accessKeySecret) ? 'env' : 'demo',
+    projectId: flags.projectId !== undefined ? 'flag' : given(names.projectId) ? 'env' : 'demo',
+  } as const;
+  if (flags.accessKeyId === undefined && flags.accessKeySecret === undefined && flags.projectId === undefined) {
+    return { credential: fromEnv, sources };
+  }
+  const base = fromEnv ?? { accessKeyId: demo.accessKeyId, secret: demo.accessKeySecret, projectId: demo.projectId };
+  return {
+    credential: {
+      ...base,
+      accessKeyId: flags.accessKeyId?.trim() ?? base.accessKeyId,
+      secret: flags.accessKeySecret ?? base.secret,
+      projectId: flags.projectId?.trim() ?? base.projectId ?? demo.projectId,
+    },
+    sources,
+  };
+}
+
 function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65535) throw usageError(`--port "${text}" is not a port number.`, 'Use 0–65535 (0 picks a free port), e.g. --port 8787.');
   return Number(text);
@@ -41,8 +91,22 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     return EXIT.ok;
   }
   if (positionals.length > 0) throw usageError(`Unexpected argument "${positionals[0]}" for \`cancelkit emulator\`.`, 'See `cancelkit emulator --help`.');
-  const { startEmulator, emulatorOptionsFromEnv, DEMO_CREDENTIALS, DEFAULT_PORT } = await import('@cancelkit/emulator');
+  const { startEmulator, emulatorOptionsFromEnv, DEMO_CREDENTIALS, DEFAULT_PORT, EMULATOR_ENV } = await import('@cancelkit/emulator');
   const fromEnv = emulatorOptionsFromEnv(ctx.io.env);
+  const chosen = chooseCredential(
+    {
+      ...(stringValue(values, 'access-key-id') !== undefined ? { accessKeyId: stringValue(values, 'access-key-id') } : {}),
+      ...(stringValue(values, 'access-key-secret') !== undefined ? { accessKeySecret: stringValue(values, 'access-key-secret') } : {}),
+      ...(stringValue(values, 'project-id') !== undefined ? { projectId: stringValue(values, 'project-id') } : {}),
+    },
+    ctx.io.env,
+    fromEnv.credentials?.[0],
+    DEMO_CREDENTIALS,
+    EMULATOR_ENV,
+  );
+  // Registered before anything can print or fail, so no output (errors, --debug lines) shows it.
+  const key = chosen.credential;
+  if (key && key.secret !== DEMO_CREDENTIALS.accessKeySecret) ctx.secrets.add(key.secret);
   const portFlag = stringValue(values, 'port');
   const stateFlag = stringValue(values, 'state');
   const statePath = stateFlag !== undefined ? path.resolve(ctx.io.cwd, stateFlag) : fromEnv.statePath;
@@ -71,10 +135,9 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     });
   }
 
-  const credentials = fromEnv.credentials;
-  for (const c of credentials ?? []) if (c.secret !== DEMO_CREDENTIALS.accessKeySecret) ctx.secrets.add(c.secret);
   const emulator = await startEmulator({
     ...fromEnv,
+    ...(key ? { credentials: [key] } : {}),
     port: portFlag !== undefined ? parsePort(portFlag) : (fromEnv.port ?? DEFAULT_PORT),
     ...(stringValue(values, 'host') !== undefined ? { host: stringValue(values, 'host') as string } : {}),
     ...(statePath !== undefined ? { statePath } : {}),
@@ -82,25 +145,36 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     ...(ctx.debug ? { log: (line: string) => ctx.errPrinter.err(`${line}\n`) } : {}),
   });
 
-  const key = credentials?.[0];
   const reachAt = clientUrl(emulator.url);
   const isDemoKey = !key || (key.accessKeyId === DEMO_CREDENTIALS.accessKeyId && key.secret === DEMO_CREDENTIALS.accessKeySecret);
+  const isDemoSecret = !key || key.secret === DEMO_CREDENTIALS.accessKeySecret;
+  const { sources } = chosen;
+  const from = [...new Set([sources.accessKeyId, sources.secret, sources.projectId].filter((s) => s !== 'demo'))]
+    .map((s) => (s === 'flag' ? 'flags' : 'CANCELKIT_EMULATOR_*'))
+    .join(' and ');
+  // Only the public demo secret is ever printed; any other is named by where it was given.
+  const secretLine = isDemoSecret
+    ? DEMO_CREDENTIALS.accessKeySecret
+    : sources.secret === 'flag'
+      ? '(as given with --access-key-secret)'
+      : `(as set in ${EMULATOR_ENV.accessKeySecret})`;
   const lines = [
     `cancelkit emulator listening on ${emulator.url}`,
     `services: ${emulator.services.join(', ')}`,
     statePath ? `state: ${statePath}` : 'state: in memory (use --state FILE to keep it)',
     '',
-    isDemoKey ? 'credentials (the public demo key; it opens nothing but this emulator):' : 'credentials (from CANCELKIT_EMULATOR_*):',
+    isDemoKey ? 'credentials (the public demo key; it opens nothing but this emulator):' : `credentials (from ${from || 'the demo key'}):`,
     `  access key id      ${key?.accessKeyId ?? DEMO_CREDENTIALS.accessKeyId}`,
-    `  access key secret  ${isDemoKey ? DEMO_CREDENTIALS.accessKeySecret : '(as set in CANCELKIT_EMULATOR_ACCESS_KEY_SECRET)'}`,
+    `  access key secret  ${secretLine}`,
     `  project id         ${key?.projectId ?? DEMO_CREDENTIALS.projectId}`,
     '',
     'try it:',
     `  curl -s -X POST ${reachAt}/_emulator/operations -H 'content-type: application/json' -d '{"service":"${emulator.services[0]}"}'`,
   ];
-  if (isDemoKey) {
-    // Each provider's protocol names the variables its clients read; only the public demo key is printed.
-    const { env } = emulatorClientSettings([...emulations.values()], demoCredential(DEMO_CREDENTIALS));
+  if (isDemoSecret) {
+    // Each provider's protocol names the variables its clients read; printed only with the public demo
+    // secret (a custom key id or project id is no secret).
+    const { env } = emulatorClientSettings([...emulations.values()], key ?? demoCredential(DEMO_CREDENTIALS));
     lines.push(...Object.entries(env).map(([name, value]) => `  export ${name}=${shellQuote(value)}`));
   }
   if (examples[0]) lines.push(`  ${examples[0]} --endpoint ${reachAt}`);
