@@ -12,7 +12,7 @@ const { SERVER_VERSION } = await import('./version.js');
 
 function fail(error: unknown): never {
   const e = error as { name?: string; message?: string; hint?: string };
-  const known = ['ConfigError', 'StoreError', 'TokenConfigError'].includes(e.name ?? '') || typeof (error as { code?: unknown }).code === 'string';
+  const known = ['ConfigError', 'StoreError', 'StoreWriteError', 'TokenConfigError'].includes(e.name ?? '') || typeof (error as { code?: unknown }).code === 'string';
   process.stderr.write(`cancelkit-server: ${known ? (e.message ?? String(error)) : String((error as Error)?.stack ?? error)}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
   process.exit(1);
 }

@@ -4,11 +4,29 @@
  *
  * Shutdown: stop pulling new items, let running work finish for a grace period, then abort; whatever has
  * still not settled is recorded as `interrupted` — never left pending, never silently dropped.
+ *
+ * A database that refuses writes while a job runs (full disk, file size limit, read-only file system):
+ * a result that cannot be written is kept in memory, logged at error level with its outcome, and written
+ * as soon as the database takes writes again; until then the job starts no new target. If the process
+ * stops first, its target rows are still `pending` on disk and the next start marks them `interrupted`
+ * (inspect before retrying) — the outcome is never silently dropped, nor made up.
  */
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { CancelKit } from '@cancelkit/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerMetrics } from './metrics.js';
-import { type CreateResult, completedJobRecord, type IdempotencyClaim, type JobRecord, type JobStore, type NewJob, type TargetRecord, type TargetStatus } from './store.js';
+import {
+  type CreateResult,
+  completedJobRecord,
+  type IdempotencyClaim,
+  isStoreWriteError,
+  type JobRecord,
+  type JobStore,
+  type NewJob,
+  type ResultToRecord,
+  type TargetRecord,
+  type TargetStatus,
+} from './store.js';
 
 export type JobEvent = { readonly type: 'result'; readonly target: TargetRecord } | { readonly type: 'done'; readonly job: JobRecord };
 export type JobListener = (event: JobEvent) => void;
@@ -34,6 +52,27 @@ interface RunningJob {
   pulled: number;
   /** Set when shutdown gave up waiting and settled the job itself. */
   forced: boolean;
+  /** Set while unsaved results are being retried against a database that refuses writes. */
+  retrying: boolean;
+  /** Where each target sits in `targets` (batches only). */
+  positions: Map<string, number> | undefined;
+  /** Results the database refused to write, oldest first: written, in order, as soon as it takes writes again. */
+  readonly unsaved: { readonly result: ResultToRecord; readonly at: number }[];
+}
+
+/** How long to wait between attempts to write to a database that refuses writes. */
+const WRITE_RETRY_MS = { first: 100, max: 1_000 };
+
+/** What the log keeps of a result the database could not take (never a secret: results hold none). */
+function resultFields(result: ResultToRecord): Record<string, unknown> {
+  return {
+    plugin: result.plugin,
+    target: result.target,
+    item: result.item,
+    outcome: result.outcome,
+    ...(result.requestId !== undefined ? { cloudRequestId: result.requestId } : {}),
+    ...(result.error ? { errorCode: result.error.code } : {}),
+  };
 }
 
 /** Where a target sits in its job's target list (the store's `position`). */
@@ -129,6 +168,9 @@ export class JobRunner {
       final: undefined,
       pulled: 0,
       forced: false,
+      retrying: false,
+      positions: undefined,
+      unsaved: [],
     };
     this.#running.set(job.id, running);
     this.#options.metrics.jobs.inc({ kind: job.kind });
@@ -164,7 +206,7 @@ export class JobRunner {
   }
 
   async #execute(running: RunningJob, slotTaken: boolean): Promise<void> {
-    const { store, kit, metrics, logger } = this.#options;
+    const { kit, logger } = this.#options;
     const { job } = running;
     if (!slotTaken) await this.#acquire();
     try {
@@ -173,15 +215,28 @@ export class JobRunner {
           this.#finish(running, 'interrupted', { note: 'The server shut down before this job started.', reason: NOTHING_SENT });
           return;
         }
-        const startedAt = this.#now();
-        store.markStarted(job.id, startedAt);
+        // A queued job starts once its start is recorded; while the database refuses writes, it waits.
+        const startedAt = await this.#markStarted(running);
+        if (startedAt === undefined) {
+          this.#finish(running, 'interrupted', { note: 'The server shut down before this job started.', reason: NOTHING_SENT });
+          return;
+        }
         running.startedAt = new Date(startedAt).toISOString();
       }
-      const positions = running.targets.length > 1 ? positionsOf(running.targets) : undefined;
+      running.positions = running.targets.length > 1 ? positionsOf(running.targets) : undefined;
       const stopping = () => this.#stopping;
+      const writeUnsaved = () => this.#writeUnsaved(running, true);
       const items = (async function* () {
         for (const [index, item] of job.items.entries()) {
+          if (index > 0 && running.unsaved.length === 0) {
+            // Let the results already in hand be written first (they arrive in microtasks), so a database
+            // that has just refused one is known before the next target starts.
+            await nextMacrotask();
+          }
           if (stopping()) return;
+          // No new target starts while a result of this job waits to be written: while the database
+          // refuses writes, no cloud call is made whose outcome could not be recorded.
+          if (running.unsaved.length > 0 && !(await writeUnsaved())) return;
           running.pulled = index + 1;
           yield { plugin: item.plugin, params: item.params };
         }
@@ -197,23 +252,17 @@ export class JobRunner {
         if (running.forced) continue;
         // After an abort the engine reports unsettled targets as failed/aborted: they were interrupted.
         const outcome: TargetStatus = signal.aborted && result.outcome === 'failed' ? 'interrupted' : result.outcome;
-        const now = this.#now();
-        // The last pending target: its result and the job's end are written in one transaction.
-        const last = running.pending === 1;
-        const record = store.recordResult(job.id, outcome === result.outcome ? result : { ...result, outcome }, now, last);
-        if (!record) {
-          logger.warn({ jobId: job.id, plugin: result.plugin, target: result.target, item: result.item }, 'result for a target the job does not hold; ignored');
-          continue;
-        }
-        running.targets[positions?.get(`${record.item}\n${record.target}`) ?? 0] = record;
-        running.pending--;
-        metrics.outcomes.inc({ plugin: record.plugin, outcome: record.outcome });
-        this.#emit(running, { type: 'result', target: record });
-        if (last) {
-          running.final = completedJobRecord(job, running.targets, running.startedAt, now);
-          this.#emit(running, { type: 'done', job: running.final });
+        const toRecord: ResultToRecord = outcome === result.outcome ? result : { ...result, outcome };
+        running.unsaved.push({ result: toRecord, at: this.#now() });
+        if (!this.#persist(running)) {
+          logger.error(
+            { jobId: job.id, ...resultFields(toRecord), waitingToBeWritten: running.unsaved.length, storeError: this.#options.store.writeFailure?.message },
+            'could not record a target result: the job database refuses writes. The result is kept in memory and written as soon as the database takes writes again; the job starts no new target until then',
+          );
         }
       }
+      // Results the database refused are written before the job can end (or until shutdown gives up).
+      if (running.unsaved.length > 0) await this.#writeUnsaved(running, false);
       if (running.forced || running.final) return;
       if (this.#stopping && running.pending > 0) {
         this.#finish(running, 'interrupted', {
@@ -227,11 +276,87 @@ export class JobRunner {
       }
     } catch (error) {
       logger.error({ err: error, jobId: job.id }, 'job failed outside the engine');
-      if (!running.forced && !running.final && !store.closed) {
+      if (!running.forced && !running.final && !this.#options.store.closed) {
         this.#finish(running, this.#stopping ? 'interrupted' : 'completed', { note: 'The job ended early on an internal error.', reason: STOPPED_IN_FLIGHT });
       }
     } finally {
       this.#release();
+    }
+  }
+
+  /**
+   * Writes the job's unsaved results, oldest first, and publishes each one written. False when the
+   * database still refuses writes (what is left stays queued); other errors are thrown.
+   */
+  #persist(running: RunningJob): boolean {
+    const { store, metrics, logger } = this.#options;
+    const { job } = running;
+    let written = 0;
+    while (running.unsaved.length > 0) {
+      const { result, at } = running.unsaved[0] as RunningJob['unsaved'][number];
+      // The last pending target: its result and the job's end are written in one transaction.
+      const last = running.pending === 1;
+      let record: TargetRecord | undefined;
+      try {
+        record = store.recordResult(job.id, result, at, last);
+      } catch (error) {
+        if (isStoreWriteError(error)) return false;
+        throw error;
+      }
+      running.unsaved.shift();
+      written++;
+      if (!record) {
+        logger.warn({ jobId: job.id, plugin: result.plugin, target: result.target, item: result.item }, 'result for a target the job does not hold; ignored');
+        continue;
+      }
+      running.targets[running.positions?.get(`${record.item}\n${record.target}`) ?? 0] = record;
+      running.pending--;
+      metrics.outcomes.inc({ plugin: record.plugin, outcome: record.outcome });
+      this.#emit(running, { type: 'result', target: record });
+      if (last) {
+        running.final = completedJobRecord(job, running.targets, running.startedAt, at);
+        this.#emit(running, { type: 'done', job: running.final });
+      }
+    }
+    if (running.retrying) {
+      running.retrying = false;
+      logger.warn({ jobId: job.id, written }, 'the job database takes writes again: the results kept in memory are recorded');
+    }
+    return true;
+  }
+
+  /**
+   * Retries `#persist` until every unsaved result is written (true). Gives up (false) when shutdown
+   * forces the job, or — with `untilStopping` — as soon as the server is stopping.
+   */
+  async #writeUnsaved(running: RunningJob, untilStopping: boolean): Promise<boolean> {
+    let delay = WRITE_RETRY_MS.first;
+    for (;;) {
+      if (this.#persist(running)) return true;
+      running.retrying = true;
+      if (running.forced || (untilStopping && this.#stopping)) return false;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, WRITE_RETRY_MS.max);
+    }
+  }
+
+  /** Records a queued job's start, waiting while the database refuses writes; undefined if the server stops first. */
+  async #markStarted(running: RunningJob): Promise<number | undefined> {
+    let delay = WRITE_RETRY_MS.first;
+    for (;;) {
+      const startedAt = this.#now();
+      try {
+        this.#options.store.markStarted(running.job.id, startedAt);
+        return startedAt;
+      } catch (error) {
+        if (!isStoreWriteError(error)) throw error;
+        if (delay === WRITE_RETRY_MS.first) {
+          this.#options.logger.error({ jobId: running.job.id, storeError: error.message }, 'could not start a queued job: the job database refuses writes; it starts once the database takes writes again');
+        }
+      }
+      if (this.#stopping) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, WRITE_RETRY_MS.max);
     }
   }
 
@@ -240,8 +365,29 @@ export class JobRunner {
     status: 'completed' | 'interrupted',
     options: { note?: string; reason?: string; untouchedFromItem?: number; untouchedReason?: string } = {},
   ): void {
-    const { store, metrics } = this.#options;
-    const settled = store.finishJob(running.job.id, status, this.#now(), options);
+    const { store, metrics, logger } = this.#options;
+    let settled: TargetRecord[] = [];
+    let refused: string | undefined;
+    // Results already in hand are recorded as they are, not as interrupted; writing the last one ends the job.
+    if (running.unsaved.length > 0 && !this.#persist(running)) refused = store.writeFailure?.message ?? 'the job database refuses writes';
+    else if (running.final) return;
+    else {
+      try {
+        settled = store.finishJob(running.job.id, status, this.#now(), options);
+      } catch (error) {
+        if (!isStoreWriteError(error)) throw error;
+        refused = error.message;
+      }
+    }
+    if (refused !== undefined) {
+      // The database takes nothing: the job's unsettled rows stay `pending` on disk, and the next start
+      // marks them interrupted. The log is the only record of the results in hand, so it carries them.
+      logger.error(
+        { jobId: running.job.id, status, storeError: refused, resultsNotRecorded: running.unsaved.map(({ result }) => resultFields(result)) },
+        'could not record the end of the job: the job database refuses writes. Its unsettled targets stay pending and are marked interrupted at the next start; the results listed here are not in the database',
+      );
+      return;
+    }
     for (const target of settled) {
       metrics.outcomes.inc({ plugin: target.plugin, outcome: target.outcome });
       this.#emit(running, { type: 'result', target });

@@ -306,7 +306,7 @@ export function buildOpenApi(manifests: readonly PluginManifest[], info: { versi
             '413': problemResponse('Body too large.'),
             '422': problemResponse('Idempotency-Key reused with a different body.'),
             '429': common429,
-            '503': problemResponse('Shutting down.'),
+            '503': problemResponse('Shutting down, or the job database refuses writes (code `Transient`): no job was created and nothing was sent.'),
             '504': problemResponse('A dry run did not finish within the request timeout; nothing was changed.'),
           },
         },
@@ -356,7 +356,7 @@ export function buildOpenApi(manifests: readonly PluginManifest[], info: { versi
       '/readyz': {
         get: {
           operationId: 'ready',
-          responses: { '200': jsonResponse('Ready to take requests.', { type: 'object' }), '503': jsonResponse('Not ready (starting or shutting down).', { type: 'object' }) },
+          responses: { '200': jsonResponse('Ready to take requests.', { type: 'object' }), '503': jsonResponse('Not ready: shutting down (`stopping`), or the job database refuses writes (`store-unwritable`).', { type: 'object' }) },
         },
       },
       '/metrics': { get: { operationId: 'metrics', responses: { '200': { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },

@@ -29,7 +29,7 @@ import { ServerMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { type RateLimitSettings, TokenRateLimiter } from './rate-limit.js';
-import { type JobItem, type JobRecord, JobStore, type NewTarget, type TargetRecord, type TargetStatus } from './store.js';
+import { isStoreWriteError, type JobItem, type JobRecord, JobStore, type NewTarget, type TargetRecord, type TargetStatus } from './store.js';
 import { SERVER_VERSION } from './version.js';
 
 export interface ServerLimits {
@@ -323,9 +323,14 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const ready = !runner.stopping && !store.closed;
+    const stopping = runner.stopping || store.closed;
+    // After a refused write the database is tried again here, so an instance taken out of rotation for
+    // it comes back by itself once the database takes writes.
+    const writable = stopping || store.writeFailure === undefined || store.probeWritable();
+    const ready = !stopping && writable;
     return reply.status(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'stopping',
+      status: stopping ? 'stopping' : writable ? 'ready' : 'store-unwritable',
+      ...(writable ? {} : { storeUnwritableSince: store.writeFailure?.since }),
       plugins: plugins.size,
       jobsInFlight: runner.inFlight,
       ...(options.backend ? { backend: options.backend } : {}),
@@ -466,10 +471,26 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
           ...(request_.wait !== undefined ? { wait: request_.wait } : {}),
           ...('concurrency' in request_ && request_.concurrency !== undefined ? { concurrency: request_.concurrency } : {}),
         };
-        const created = runner.submit(
-          { id: randomUUID(), kind: batch ? 'batch' : 'single', requestedBy: principal.name, requestId: request.id, items, options, targets },
-          key === undefined ? undefined : { key, bodyHash: createHash('sha256').update(canonicalJson(body)).digest('hex'), ttlMs: limits.idempotencyTtlMs },
-        );
+        let created: ReturnType<JobRunner['submit']>;
+        try {
+          created = runner.submit(
+            { id: randomUUID(), kind: batch ? 'batch' : 'single', requestedBy: principal.name, requestId: request.id, items, options, targets },
+            key === undefined ? undefined : { key, bodyHash: createHash('sha256').update(canonicalJson(body)).digest('hex'), ttlMs: limits.idempotencyTtlMs },
+          );
+        } catch (error) {
+          if (!isStoreWriteError(error)) throw error;
+          // The job is written before anything is sent: a job that cannot be recorded is never started.
+          request.log.error({ err: error, database: error.file }, 'cancellation refused: the job database refuses writes; no job was created and nothing was sent');
+          throw new HttpProblem(
+            'Transient',
+            'The server cannot record this cancellation: its job database refuses writes. No job was created and nothing was sent to the cloud.',
+            {
+              status: 503,
+              hint: 'Retry later: nothing was sent, so a retry is safe (keep the same Idempotency-Key if you used one). The server log says why the database refuses writes (often a full disk or a read-only file system); GET /readyz answers 503 until it takes writes again.',
+              headers: { 'retry-after': '5' },
+            },
+          );
+        }
         let jobId: string;
         if (created.kind === 'conflict') {
           throw new HttpProblem('InvalidInput', `Idempotency-Key "${key}" was already used with a different request body (job ${created.jobId}).`, {

@@ -122,6 +122,51 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * A write the job database refused while the server runs: the disk is full, a file size limit was hit,
+ * the file system went read-only or failed, or the file is locked. Nothing of the refused transaction
+ * was written; reads still work. `sqliteCode` is SQLite's (extended) result code.
+ */
+export class StoreWriteError extends StoreError {
+  readonly file: string;
+  readonly sqliteCode: number | undefined;
+
+  constructor(file: string, message: string, sqliteCode: number | undefined, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreWriteError';
+    this.file = file;
+    this.sqliteCode = sqliteCode;
+  }
+}
+
+export function isStoreWriteError(error: unknown): error is StoreWriteError {
+  return error instanceof StoreWriteError;
+}
+
+/** SQLite primary result codes that mean "this database cannot be written now": BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN. */
+const UNWRITABLE_CODES: ReadonlySet<number> = new Set([5, 6, 8, 10, 13, 14]);
+
+function sqliteCodeOf(error: unknown): number | undefined {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Why a write failed, in words an operator can act on (SQLite's own message is kept at the end). */
+export function describeWriteError(file: string, error: unknown): StoreWriteError | undefined {
+  const code = sqliteCodeOf(error);
+  if (code === undefined || !UNWRITABLE_CODES.has(code & 0xff)) return undefined;
+  const reason: Record<number, string> = {
+    5: 'it is locked by another process',
+    6: 'it is locked by another connection',
+    8: 'it has become read-only',
+    10: 'the disk refused the write (a full disk, a file size limit or quota, or a failing or read-only file system)',
+    13: 'the disk is full',
+    14: 'its file can no longer be opened',
+  };
+  const sqlite = (error as { message?: string }).message ?? String(error);
+  return new StoreWriteError(file, `cannot write to the job database ${file}: ${reason[code & 0xff]} (SQLite: ${sqlite}, code ${code}).`, code, { cause: error });
+}
+
 export const INTERRUPTED_BY_RESTART =
   'The server stopped before this target settled; the cancel request may or may not have reached the cloud. Inspect the operation before retrying.';
 
@@ -222,6 +267,7 @@ export function describeOpenError(file: string, error: unknown): StoreError {
 function prepareStatements(db: DatabaseSync) {
   return {
     begin: db.prepare('BEGIN IMMEDIATE'),
+    userVersion: db.prepare('PRAGMA user_version'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
     activeJobIds: db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running')`),
@@ -267,6 +313,7 @@ export class JobStore {
   readonly #db: DatabaseSync;
   readonly #sql: Statements;
   #closed = false;
+  #writeFailure: { message: string; since: string } | undefined;
 
   /** `busyTimeoutMs`: how long to wait for another process to release the file (a restart overlapping the old process's exit). */
   constructor(file: string, options: { busyTimeoutMs?: number } = {}) {
@@ -295,14 +342,60 @@ export class JobStore {
     this.#db = db;
   }
 
+  /**
+   * One write transaction. A write the database refuses (full disk, file size limit, read-only or failing
+   * file system, lock) throws a `StoreWriteError` and leaves nothing half-written; `writeFailure` then says
+   * so until a later write succeeds.
+   */
   #tx<T>(fn: () => T): T {
-    this.#sql.begin.run();
+    try {
+      this.#sql.begin.run();
+    } catch (error) {
+      throw this.#refused(error);
+    }
     try {
       const value = fn();
       this.#sql.commit.run();
+      this.#writeFailure = undefined;
       return value;
     } catch (error) {
-      this.#sql.rollback.run();
+      // SQLite rolls a transaction back by itself after some errors (an I/O error at COMMIT does): roll back
+      // only one still open, and never let a failed rollback hide the error that caused it.
+      if (this.#db.isTransaction !== false) {
+        try {
+          this.#sql.rollback.run();
+        } catch {
+          /* nothing to roll back */
+        }
+      }
+      throw this.#refused(error);
+    }
+  }
+
+  /** A write refusal becomes a `StoreWriteError` (and sets `writeFailure`); any other error is returned as it is. */
+  #refused(error: unknown): unknown {
+    const unwritable = describeWriteError(this.file, error);
+    if (!unwritable) return error;
+    this.#writeFailure ??= { message: unwritable.message, since: new Date().toISOString() };
+    return unwritable;
+  }
+
+  /** Set while the database refuses writes: since the first refused write, until one succeeds. */
+  get writeFailure(): { readonly message: string; readonly since: string } | undefined {
+    return this.#writeFailure;
+  }
+
+  /**
+   * Tries a tiny write (it rewrites the header's user_version). True when the database takes writes again
+   * (and `writeFailure` is cleared); false while it still refuses them. Other errors are thrown.
+   */
+  probeWritable(): boolean {
+    try {
+      // Writing the value it already has changes nothing, but SQLite still writes the header page.
+      this.#tx(() => this.#db.exec(`PRAGMA user_version = ${Number((this.#sql.userVersion.get() as Row | undefined)?.['user_version'] ?? 0)}`));
+      return true;
+    } catch (error) {
+      if (error instanceof StoreWriteError) return false;
       throw error;
     }
   }
@@ -368,7 +461,7 @@ export class JobStore {
   }
 
   markStarted(jobId: string, now: number): void {
-    this.#sql.markStarted.run(now, jobId);
+    this.#tx(() => this.#sql.markStarted.run(now, jobId));
   }
 
   /**

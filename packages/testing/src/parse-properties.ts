@@ -50,8 +50,29 @@ export interface ParsePropertiesOptions {
   emulation: ServiceEmulation;
   /** One valid params object; hostile inputs are built around it. */
   valid: Record<string, unknown>;
-  /** Property runs per check (default 400 / 200 / 150). */
+  /**
+   * Base property runs of the first check (default 400; the others run half and three eighths of it).
+   * Every count is multiplied by `RELIABILITY_SCALE` (see `propertyRuns`).
+   */
   runs?: number;
+}
+
+/**
+ * `RELIABILITY_SCALE` from the environment, read as the reliability suite reads it: unset or empty is 1;
+ * anything but a positive number (`0`, `-1`, `ten`) is refused with a RangeError naming the value.
+ */
+export function reliabilityScale(raw: string | undefined = process.env.RELIABILITY_SCALE): number {
+  if (raw === undefined || raw.trim() === '') return 1;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`RELIABILITY_SCALE must be a positive number such as 1 or 10, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** fast-check runs for a check: `base` × RELIABILITY_SCALE, rounded, at least 1. */
+export function propertyRuns(base: number, scale: number = reliabilityScale()): number {
+  return Math.max(1, Math.round(base * scale));
 }
 
 /**
@@ -59,9 +80,20 @@ export interface ParsePropertiesOptions {
  * control characters, CRLF, NUL, `../`, lone surrogates, prototype-pollution keys, wrong types, nested
  * junk — only ever give a value or an InvalidInput naming a field; nothing else is thrown, nothing is
  * polluted, and what parse refuses never reaches the cloud (the emulator's request log stays empty).
- * Call at the top level of a vitest file.
+ * Run counts (400 / 200 / 150 by default) scale with `RELIABILITY_SCALE`, like the reliability suite's:
+ * `RELIABILITY_SCALE=10 npx vitest run` runs ten times as many. Call at the top level of a vitest file.
  */
 export function describeParseProperties(plugin: CancellablePlugin<unknown>, options: ParsePropertiesOptions): void {
+  // Read once, here: a bad RELIABILITY_SCALE fails the test file at once, naming the value.
+  const scale = reliabilityScale();
+  const base = options.runs ?? 400;
+  const runs = {
+    hostile: propertyRuns(base, scale),
+    control: propertyRuns(base / 2, scale),
+    refused: propertyRuns((base * 3) / 8, scale),
+  };
+  // Time grows with the runs: vitest's default timeout is sized for scale 1.
+  const timeout = Math.round(30_000 * Math.max(1, scale));
   const VALID = options.valid;
   const keys = Object.keys(VALID);
   const hostileParams: fc.Arbitrary<unknown> = fc.oneof(
@@ -113,7 +145,7 @@ export function describeParseProperties(plugin: CancellablePlugin<unknown>, opti
   });
 
   describe(`${plugin.manifest.id} parse properties`, () => {
-    it('hostile input gives a value or an InvalidInput naming a field, never another error', () => {
+    it('hostile input gives a value or an InvalidInput naming a field, never another error', { timeout }, () => {
       fc.assert(
         fc.property(hostileParams, (input) => {
           const result = outcome(input);
@@ -123,13 +155,13 @@ export function describeParseProperties(plugin: CancellablePlugin<unknown>, opti
             for (const target of plugin.targets(result.value)) expect(target.length).toBeGreaterThan(0);
           }
         }),
-        { numRuns: options.runs ?? 400 },
+        { numRuns: runs.hostile },
       );
       expect(Object.keys(Object.prototype)).toEqual([]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
-    it('a control character, CR/LF or NUL anywhere in a string param is refused naming that param, or never survives parse', () => {
+    it('a control character, CR/LF or NUL anywhere in a string param is refused naming that param, or never survives parse', { timeout }, () => {
       const stringKeys = keys.filter((k) => typeof VALID[k] === 'string');
       fc.assert(
         fc.property(
@@ -145,11 +177,11 @@ export function describeParseProperties(plugin: CancellablePlugin<unknown>, opti
             else expect(result.fields.some((f) => f === key || f.startsWith(`${key}.`))).toBe(true);
           },
         ),
-        { numRuns: Math.ceil((options.runs ?? 400) / 2) },
+        { numRuns: runs.control },
       );
     });
 
-    it('what parse refuses never reaches the cloud: kit.cancel rejects with InvalidInput and no request is sent', async () => {
+    it('what parse refuses never reaches the cloud: kit.cancel rejects with InvalidInput and no request is sent', { timeout }, async () => {
       emulator.reset();
       await fc.assert(
         fc.asyncProperty(hostileParams, async (input) => {
@@ -160,7 +192,7 @@ export function describeParseProperties(plugin: CancellablePlugin<unknown>, opti
           );
           expect(isCancelKitError(error) && error.code === 'InvalidInput').toBe(true);
         }),
-        { numRuns: Math.ceil(((options.runs ?? 400) * 3) / 8) },
+        { numRuns: runs.refused },
       );
       expect(emulator.requests()).toEqual([]);
     });

@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driveFaults, faultPlan } from './support/faults.js';
 import { cleanEnv, lineCounter, parseNdjson, runCli, workDir } from './support/processes.js';
 import { replayHint, scaled, seedFor } from './support/scale.js';
-import { checkRun, faultCounts, honestFailureBudget, PROVIDERS, populate, type ReportedRecord, startWorld, type World } from './support/world.js';
+import {
+  checkRun,
+  faultCounts,
+  honestFailureBudget,
+  maxQpsProblems,
+  PROVIDERS,
+  populate,
+  type ReportedRecord,
+  startWorld,
+  type World,
+} from './support/world.js';
 
 let world: World;
 const dirs: ReturnType<typeof workDir>[] = [];
@@ -53,6 +63,10 @@ describe('fault matrix through the CLI', () => {
     expect(result.code).toBe(9);
     expect(faults.slowWindowOpened).toBe(true);
     const hits = faultCounts(world);
-    for (const fault of ['throttle', 'serverError', 'reset-before', 'reset-after']) expect(hits[fault] ?? 0).toBeGreaterThan(0);
+    for (const fault of ['throttle', 'serverError', 'reset-before', 'reset-after']) {
+      expect(hits[fault] ?? 0, `fault ${fault} never happened ${replayHint(seed)}`).toBeGreaterThan(0);
+    }
+    // The maxQps limit really throttled calls, each answered with the cloud's own throttling error.
+    expect(maxQpsProblems(world), replayHint(seed)).toEqual([]);
   });
 });

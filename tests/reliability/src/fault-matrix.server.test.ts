@@ -7,7 +7,7 @@ import { driveFaults, faultPlan } from './support/faults.js';
 import { cleanEnv, type ServerProcess, startServerProcess, workDir } from './support/processes.js';
 import { replayHint, scaled, seedFor } from './support/scale.js';
 import { api, serverConfig, waitForJob } from './support/server.js';
-import { checkRun, faultCounts, honestFailureBudget, populate, startWorld, type World } from './support/world.js';
+import { checkRun, faultCounts, honestFailureBudget, maxQpsProblems, populate, startWorld, type World } from './support/world.js';
 
 let world: World;
 let server: ServerProcess;
@@ -51,6 +51,10 @@ describe('fault matrix through the server', () => {
     expect(job.summary.pending ?? 0).toBe(0);
     expect(faults.slowWindowOpened).toBe(true);
     const hits = faultCounts(world);
-    for (const fault of ['throttle', 'serverError', 'reset-before', 'reset-after']) expect(hits[fault] ?? 0).toBeGreaterThan(0);
+    for (const fault of ['throttle', 'serverError', 'reset-before', 'reset-after']) {
+      expect(hits[fault] ?? 0, `fault ${fault} never happened ${replayHint(seed)}`).toBeGreaterThan(0);
+    }
+    // The maxQps limit really throttled calls, each answered with the cloud's own throttling error.
+    expect(maxQpsProblems(world), replayHint(seed)).toEqual([]);
   });
 });

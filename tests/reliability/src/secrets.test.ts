@@ -158,6 +158,49 @@ describe('secrets never show', () => {
       ['cancel', 'alibaba.ecs.task', '--no-such-flag', '--debug'],
     ];
     await Promise.all(offline.map(async (args) => record(args.join(' '), await runCli(args, { cwd: dir, env }))));
+    // The demo runs on the public demo key and reads none of the user's credentials. Every other secret is
+    // offered to it anyway, wherever a run could pick one up: the environment (AK/SK, STS token, Huawei
+    // security token, the emulator's own key), a config file in the working directory, and the aliyun CLI
+    // and Huawei SDK profile files in HOME. None may show, with --debug, in any output format.
+    const demoDir = `${work.dir}/cli-demo`;
+    mkdirSync(`${demoDir}/.aliyun`, { recursive: true });
+    mkdirSync(`${demoDir}/.huaweicloud`, { recursive: true });
+    writeFileSync(`${demoDir}/cancelkit.config.json`, JSON.stringify({ providers: PROVIDERS }));
+    writeFileSync(
+      `${demoDir}/.aliyun/config.json`,
+      JSON.stringify({
+        current: 'default',
+        profiles: [
+          { name: 'default', mode: 'StsToken', access_key_id: SECRETS.alibabaStsAccessKeyId, access_key_secret: SECRETS.alibabaStsSecret, sts_token: SECRETS.alibabaStsToken },
+        ],
+      }),
+    );
+    writeFileSync(`${demoDir}/.huaweicloud/credentials`, `[basic]\nak = ${SECRETS.huaweiAk}\nsk = ${SECRETS.huaweiSk}\nproject_id = ${SECRETS.huaweiProjectId}\n`);
+    const demoEnv = cleanEnv(demoDir, {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: SECRETS.alibabaStsAccessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRETS.alibabaStsSecret,
+      ALIBABA_CLOUD_SECURITY_TOKEN: SECRETS.alibabaStsToken,
+      HUAWEICLOUD_SDK_AK: SECRETS.huaweiAk,
+      HUAWEICLOUD_SDK_SK: SECRETS.huaweiSk,
+      HUAWEICLOUD_SDK_SECURITY_TOKEN: SECRETS.huaweiIamToken,
+      HUAWEICLOUD_SDK_PROJECT_ID: SECRETS.huaweiProjectId,
+      CANCELKIT_EMULATOR_ACCESS_KEY_ID: SECRETS.alibabaAccessKeyId,
+      CANCELKIT_EMULATOR_ACCESS_KEY_SECRET: SECRETS.alibabaSecret,
+      CANCELKIT_SERVER_TOKENS: `ops:${API_TOKENS.admin}`,
+    });
+    const demos = await Promise.all(
+      [['demo', '--debug'], ['demo', '--debug', '-o', 'table'], ['demo', '--debug', '-o', 'ndjson']].map(async (args) => {
+        const result = await runCli(args, { cwd: demoDir, env: demoEnv });
+        record(args.join(' '), result);
+        return { args, result };
+      }),
+    );
+    for (const { args, result } of demos) {
+      // It really ran, end to end, with debug logging on.
+      expect(result.code, `${args.join(' ')}: ${result.stderr.slice(-1_000)}`).toBe(0);
+      expect(result.stderr, args.join(' ')).toContain('The demo ran as designed');
+      expect(result.stderr, args.join(' ')).toMatch(/"level":"debug"/);
+    }
     // The emulator command, configured with a secret through its environment: it must not print it.
     const emulator = spawnNode(CLI_BIN, ['emulator', '--port', '0', '--debug'], {
       cwd: dir,

@@ -230,6 +230,8 @@ export class Witness {
   readonly transitions = new Map<string, number>();
   readonly redundantCancels = new Map<string, number>();
   readonly addressed = new Map<string, number>();
+  /** Every injected fault, as `fault service status` → count (see `observeAccessLine`). */
+  readonly faults = new Map<string, number>();
 
   static key(service: string, id: string): string {
     return `${service}/${id}`;
@@ -239,6 +241,21 @@ export class Witness {
     this.transitions.clear();
     this.redundantCancels.clear();
     this.addressed.clear();
+    this.faults.clear();
+  }
+
+  /**
+   * Counts the fault an emulator access-log line reports, with the service and the status it answered
+   * (`RESET` for a reset connection). Unlike the emulator's request log, a ring of the last 10,000
+   * requests, this misses nothing in a long run. A line is `time method path action service status
+   * verdict duration [fault=…] [error=…]`; the path is URL-encoded, so it has no spaces.
+   */
+  observeAccessLine(line: string): void {
+    const parts = line.split(' ');
+    const fault = parts[8]?.startsWith('fault=') ? parts[8].slice('fault='.length) : undefined;
+    if (fault === undefined) return;
+    const key = `${fault} ${parts[4] ?? '-'} ${parts[5] ?? '-'}`;
+    this.faults.set(key, (this.faults.get(key) ?? 0) + 1);
   }
 
   /** Keys cancelled (by anyone) since the last clear. */
@@ -332,7 +349,10 @@ export async function startWorld(options: { log?: (line: string) => void } = {})
     credentials: EMULATOR_CREDENTIALS,
     tokens: { [SECRETS.huaweiIamToken]: EMULATOR_CREDENTIALS[1] as EmulatorCredential },
     emulations: PROFILES.map((p) => witness.wrap(p.emulation)),
-    ...(options.log ? { log: options.log } : {}),
+    log: (line) => {
+      witness.observeAccessLine(line);
+      options.log?.(line);
+    },
   });
   return { emulator, witness, url: emulator.url, stop: () => emulator.stop() };
 }
@@ -491,11 +511,34 @@ function short(record: ReportedRecord): string {
   return error ? `[${error.code}: ${error.message}]` : record.reason ? `[${record.reason}]` : '';
 }
 
-/** How often each fault hit a state-changing call, from the emulator's request log. */
+/** How often the emulator injected each fault since the witness was last cleared (every call, read or write). */
 export function faultCounts(world: World): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const entry of world.emulator.requests()) {
-    if (entry.fault) counts[entry.fault] = (counts[entry.fault] ?? 0) + 1;
+  for (const [key, n] of world.witness.faults) {
+    const fault = key.split(' ')[0] as string;
+    counts[fault] = (counts[fault] ?? 0) + n;
   }
   return counts;
+}
+
+/**
+ * Checks that the emulator's `maxQps` limit really throttled this run: at least one call was refused by
+ * it, and every call it refused got that service's own throttling answer (Alibaba's 400
+ * `Throttling.User`, Huawei's 429 `APIGW.0308`, per the plugins' emulations), never a 5xx or a reset.
+ * Returns what is wrong (empty when the limit did its job), so a matrix cannot silently stop exercising it.
+ */
+export function maxQpsProblems(world: World): string[] {
+  const problems: string[] = [];
+  let throttled = 0;
+  for (const [key, n] of world.witness.faults) {
+    const [fault, service, status] = key.split(' ') as [string, string, string];
+    if (fault !== 'maxQps') continue;
+    throttled += n;
+    const expected = PROFILE_BY_SERVICE.get(service)?.emulation.protocol.throttled().status;
+    if (expected === undefined || status !== String(expected)) {
+      problems.push(`${n} ${service} call(s) refused by maxQps were answered ${status}, not the cloud's throttling status ${expected ?? '(unknown service)'}`);
+    }
+  }
+  if (throttled === 0) problems.push('the maxQps limit never throttled a call: the run did not exercise it');
+  return problems;
 }
