@@ -103,6 +103,18 @@ describe('alibabaCredentialSource', () => {
     expect(error.message).toContain('~/.alibabacloud/credentials (not found)');
   });
 
+  it('a named profile no file holds is bad input naming the profiles that exist, not a missing login', async () => {
+    await writeCliConfig(cliConfig);
+    await writeIni('[ci]\naccess_key_id = a\naccess_key_secret = b\n');
+    const error = (await failure(alibabaCredentialSource.resolve(request({ profile: 'prod' })))) as { code: string; issues?: unknown[] };
+    expect(error).toMatchObject({
+      code: 'InvalidInput',
+      issues: [{ field: 'profile', message: 'no profile named "prod"', hint: 'profiles found: ci, default, emu, role' }],
+    });
+    // Selected by the environment instead, the same absence stays a credentials problem.
+    expect(await failure(alibabaCredentialSource.resolve(request({ env: { ALIBABA_CLOUD_PROFILE: 'prod' } })))).toMatchObject({ code: 'Unauthenticated' });
+  });
+
   it('rejects half-set and malformed credentials without echoing secrets', async () => {
     expect(await failure(alibabaCredentialSource.resolve(request({ env: { ALIBABA_CLOUD_ACCESS_KEY_ID: 'only-id' } })))).toMatchObject({
       code: 'Unauthenticated',

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { type CredentialRequest, type CredentialSource, CancelKitError } from '@cancelkit/core/plugin';
+import { type CredentialRequest, type CredentialSource, CancelKitError, InvalidInput } from '@cancelkit/core/plugin';
 
 export interface AlibabaCredentials {
   readonly accessKeyId: string;
@@ -96,7 +96,7 @@ const CLI_FILE = '~/.aliyun/config.json';
  * A selected profile of a mode cancelkit cannot use (RamRoleArn, EcsRamRole, …) stops the chain rather
  * than silently falling through to a different identity.
  */
-async function fromCliProfile(request: CredentialRequest, looked: string[]): Promise<AlibabaCredentials | undefined> {
+async function fromCliProfile(request: CredentialRequest, looked: string[], known: Set<string>): Promise<AlibabaCredentials | undefined> {
   if ((request.env[ENV_CLI_DISABLED] ?? '').toLowerCase() === 'true') {
     looked.push(`${CLI_FILE} (skipped: ${ENV_CLI_DISABLED}=true)`);
     return undefined;
@@ -115,6 +115,7 @@ async function fromCliProfile(request: CredentialRequest, looked: string[]): Pro
   const current = typeof parsed.current === 'string' && parsed.current !== '' ? parsed.current : undefined;
   const name = request.profile ?? request.env[ENV_PROFILE] ?? current ?? 'default';
   const profiles = Array.isArray(parsed.profiles) ? (parsed.profiles as CliProfile[]) : [];
+  for (const p of profiles) if (typeof p === 'object' && p !== null && typeof p.name === 'string') known.add(p.name);
   const profile = profiles.find((p) => typeof p === 'object' && p !== null && p.name === name);
   const where = `${CLI_FILE} profile "${name}"`;
   if (!profile) {
@@ -162,7 +163,7 @@ export function parseIni(text: string): Map<string, Map<string, string>> {
   return sections;
 }
 
-async function fromSharedFile(request: CredentialRequest, looked: string[]): Promise<AlibabaCredentials | undefined> {
+async function fromSharedFile(request: CredentialRequest, looked: string[], known: Set<string>): Promise<AlibabaCredentials | undefined> {
   const override = request.env[ENV_CREDENTIALS_FILE]?.trim();
   const path = override ? (isAbsolute(override) ? override : join(request.homeDir, override)) : join(request.homeDir, '.alibabacloud', 'credentials');
   const display = override ? `${override} (${ENV_CREDENTIALS_FILE})` : '~/.alibabacloud/credentials';
@@ -172,7 +173,9 @@ async function fromSharedFile(request: CredentialRequest, looked: string[]): Pro
     return undefined;
   }
   const name = request.profile ?? request.env[ENV_PROFILE] ?? 'default';
-  const section = parseIni(text).get(name);
+  const sections = parseIni(text);
+  for (const section of sections.keys()) known.add(section);
+  const section = sections.get(name);
   const where = `${display} [${name}]`;
   if (!section) {
     looked.push(`${where} (no such section)`);
@@ -204,10 +207,25 @@ async function resolveAlibabaCredentials(request: CredentialRequest): Promise<Al
   } else {
     looked.push(`environment ${ENV_ID}/${ENV_SECRET} (skipped: profile "${request.profile}" was named)`);
   }
-  const cli = await fromCliProfile(request, looked);
+  const known = new Set<string>();
+  const cli = await fromCliProfile(request, looked, known);
   if (cli) return cli;
-  const shared = await fromSharedFile(request, looked);
+  const shared = await fromSharedFile(request, looked, known);
   if (shared) return shared;
+  // A profile the user named (--profile, config "profile") that no file holds is a typo to fix, not a
+  // missing login: say so as bad input, with the profiles that do exist.
+  if (request.profile !== undefined && !known.has(request.profile)) {
+    const names = [...known].sort();
+    throw new InvalidInput(`profile: no Alibaba Cloud profile "${request.profile}" in ${CLI_FILE} or ~/.alibabacloud/credentials.`, {
+      issues: [
+        {
+          field: 'profile',
+          message: `no profile named "${request.profile}"`,
+          hint: names.length > 0 ? `profiles found: ${names.join(', ')}` : 'no profiles are configured; run `aliyun configure --profile NAME`',
+        },
+      ],
+    });
+  }
   throw new CancelKitError('Unauthenticated', `No Alibaba Cloud credentials found. Looked in: ${looked.join('; ')}.`, {
     hint: `Set ${ENV_ID} and ${ENV_SECRET}, run \`aliyun configure\`, or pass providers.alibaba.accessKeyId/accessKeySecret.`,
   });
