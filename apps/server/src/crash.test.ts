@@ -5,47 +5,17 @@
  * interrupted — none lost, none left pending — and the emulator's state agrees with each record. Then
  * SIGTERM stops the restarted process gracefully.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTCOMES } from '@cancelkit/core';
 import { ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
 import { tempDir } from './test-support/harness.js';
+import { SERVER_BIN, spawnServer } from './test-support/server-process.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const TOKEN = 'crash-test-token-0123456789';
 
-interface Spawned {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function spawnServer(configFile: string): Promise<Spawned> {
-  const child = spawn(process.execPath, [BIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CANCELKIT_SERVER_TOKENS: '' } });
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"cancelkit-server ready"|"msg":"cancelkit-server ready".*"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve((match[1] ?? match[2]) as string);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    void exited.then(() => reject(new Error(`server exited early:\n${out}`)));
-  });
-  return { child, url, output: () => out, exited };
-}
 
 async function api(url: string, method: string, urlPath: string, body?: unknown) {
   const response = await fetch(`${url}${urlPath}`, {
@@ -63,7 +33,7 @@ describe('kill -9 in the middle of a batch (emulator backend)', () => {
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build the server first (npx tsc -p tsconfig.build.json).`);
+    if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: build the server first (npx tsc -p tsconfig.build.json).`);
     world = await startEmulatorWorld();
     temp = tempDir();
   });

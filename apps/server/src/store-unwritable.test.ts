@@ -12,52 +12,18 @@
  * again, and the job starts no new target meanwhile; a result the database never takes is in the log and
  * is flagged `interrupted` (inspect before retrying) after a restart — never silently lost.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
 import { tempDir } from './test-support/harness.js';
+import { SERVER_BIN, type ServerProcess, spawnServer } from './test-support/server-process.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const TOKEN = 'store-unwritable-token-0123456789';
 /** Below the size the database's files reach at once: every write SQLite makes past it fails. */
 const TINY_FILE_LIMIT = 4096;
 
-interface Spawned {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function spawnServer(configFile: string): Promise<Spawned> {
-  const child = spawn(process.execPath, [BIN, '--config', configFile], {
-    cwd: path.dirname(configFile),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(configFile) },
-  });
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"cancelkit-server ready"|"msg":"cancelkit-server ready".*"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve((match[1] ?? match[2]) as string);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    void exited.then(() => reject(new Error(`server exited early:\n${out}`)));
-  });
-  return { child, url, output: () => out, exited };
-}
 
 /** Sets the soft RLIMIT_FSIZE of a running process (util-linux `prlimit`, or Python's resource.prlimit). */
 function setFileSizeLimit(pid: number, bytes: number | 'unlimited'): void {
@@ -101,7 +67,7 @@ describe.skipIf(process.platform !== 'linux')('the job database stops taking wri
   let n = 0;
 
   /** A server on a fresh database (or `database`, to restart on one). */
-  const start = async (database?: string): Promise<Spawned & { database: string }> => {
+  const start = async (database?: string): Promise<ServerProcess & { database: string }> => {
     const configFile = path.join(temp.dir, `server-${++n}.json`);
     const db = database ?? path.join(temp.dir, `jobs-${n}.db`);
     writeFileSync(
@@ -121,13 +87,13 @@ describe.skipIf(process.platform !== 'linux')('the job database stops taking wri
     return { ...server, database: db };
   };
   const statusOf = (id: string) => world.emulator.listOperations(ECS.service).find((op) => op.id === id)?.['status'];
-  const stop = async (server: Spawned) => {
+  const stop = async (server: ServerProcess) => {
     server.child.kill('SIGTERM');
     return server.exited;
   };
 
   beforeAll(async () => {
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build the server first (npx tsc -p tsconfig.build.json).`);
+    if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: build the server first (npx tsc -p tsconfig.build.json).`);
     world = await startEmulatorWorld();
     temp = tempDir();
   });
