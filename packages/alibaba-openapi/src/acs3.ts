@@ -4,7 +4,27 @@
  * so the emulator checks requests with exactly the rules the client signs with.
  */
 import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { canonicalQuery, canonicalQueryOfRecord, canonicalUri, compareCodeUnits, parseQueryPairs } from './encoding.js';
+import type { InputIssue } from '@cancelkit/core/plugin';
+import { canonicalQuery, canonicalUri, compareCodeUnits, joinSortedPairs, parseQueryPairs, percentEncodeWellFormed } from './encoding.js';
+import {
+  PROBLEMS,
+  SIGNING_LIMITS,
+  bodyProblem,
+  check,
+  checkCredentials,
+  headerNameProblem,
+  headerValueProblem,
+  hostProblem,
+  isPollutionKey,
+  isRecord,
+  methodProblem,
+  nonceProblem,
+  pathProblem,
+  queryNameProblem,
+  queryValueProblem,
+  refuse,
+  requiredHeaderValueProblem,
+} from './signing-input.js';
 import {
   AUTH_ERRORS,
   type AlibabaVerdict,
@@ -112,20 +132,20 @@ export function acs3Signature(stringToSign: string, secret: string): string {
   return createHmac('sha256', secret).update(stringToSign).digest('hex');
 }
 
-/** True when a header value holds CR, LF or NUL (header injection). Three `includes` scans beat a regex here. */
-function hasLineBreakOrNul(value: string): boolean {
-  return value.includes('\n') || value.includes('\r') || value.includes('\0');
-}
-
 /**
  * Signs a request with ACS3-HMAC-SHA256. Pure and synchronous. Returns every header to send: the caller's
  * extra headers (lower-cased) plus `host`, the `x-acs-*` signing headers (`x-acs-accesskey-id` and
  * `x-acs-security-token` for STS credentials) and `authorization`.
+ *
+ * Every field is checked first (see `signing-input.ts`): anything that cannot be sent as it is signed —
+ * a control character or non-ASCII text in a header, a header name that is not a token or is a prototype
+ * key, an unencoded or dot-segment path, a lone surrogate, a date the verifier cannot read, a huge value —
+ * throws one InvalidInput naming every bad field and its fix, and nothing is signed.
  */
 export function signAcs3(request: Acs3Request, credentials: SigningCredentials, options: Acs3SignOptions = {}): Record<string, string> {
   const headers: Record<string, string> = {};
-  const extra = request.headers;
-  if (extra !== undefined) for (const name of Object.keys(extra)) headers[name.toLowerCase()] = extra[name] as string;
+  const query = checkAcs3(request, credentials, options, headers);
+
   const body = request.body;
   const payloadHash = body === undefined || body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(body);
   headers.host = request.host;
@@ -140,19 +160,10 @@ export function signAcs3(request: Acs3Request, credentials: SigningCredentials, 
   }
   delete headers.authorization;
 
-  // One pass: refuse header injection and pick the signed names; then sort those few names and build the
-  // canonical headers and the SignedHeaders list together (the same bytes as acs3CanonicalRequest).
+  // Every value is checked above: pick the signed names, sort those few and build the canonical headers
+  // and the SignedHeaders list together (the same bytes as acs3CanonicalRequest).
   const signedNames: string[] = [];
-  for (const name of Object.keys(headers)) {
-    if (isAcs3SignedHeader(name)) signedNames.push(name);
-    // Values generated here (hex digest, our own date and nonce) cannot hold a line break: check the rest.
-    if (name === 'x-acs-content-sha256' || (name === 'x-acs-date' && options.date === undefined) || (name === 'x-acs-signature-nonce' && options.nonce === undefined)) {
-      continue;
-    }
-    const value = headers[name];
-    // Callers from plain JS may slip a non-string through; check what it will be sent as.
-    if (hasLineBreakOrNul(typeof value === 'string' ? value : String(value))) throw new RangeError(`header ${name} contains a line break or NUL`);
-  }
+  for (const name of Object.keys(headers)) if (isAcs3SignedHeader(name)) signedNames.push(name);
   signedNames.sort(compareCodeUnits);
   let canonicalHeaders = '';
   let signedHeaders = '';
@@ -161,10 +172,72 @@ export function signAcs3(request: Acs3Request, credentials: SigningCredentials, 
     canonicalHeaders += `${name}:${(headers[name] ?? '').trim()}\n`;
     signedHeaders += i === 0 ? name : `;${name}`;
   }
-  const canonicalRequest = `${request.method.toUpperCase()}\n${canonicalUri(request.path)}\n${canonicalQueryOfRecord(request.query)}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
+  const canonicalRequest = `${request.method.toUpperCase()}\n${canonicalUri(request.path)}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
   const signature = acs3Signature(acs3StringToSign(canonicalRequest), credentials.accessKeySecret);
   headers.authorization = `${ACS3_ALGORITHM} Credential=${credentials.accessKeyId},SignedHeaders=${signedHeaders},Signature=${signature}`;
   return headers;
+}
+
+const ACS3_SUBJECT = 'ACS3 request';
+
+/**
+ * Every check of signAcs3, kept out of it so the signing path itself stays small for the compiler. Copies
+ * the caller's headers (lower-cased) into `headers` and returns the canonical query; throws one
+ * InvalidInput naming every bad field.
+ */
+function checkAcs3(request: Acs3Request, credentials: SigningCredentials, options: Acs3SignOptions, headers: Record<string, string>): string {
+  if (!isRecord(request)) throw refuse([{ field: 'request', ...PROBLEMS.notObject }], ACS3_SUBJECT);
+  const issues: InputIssue[] = [];
+  const extra = request.headers as unknown;
+  if (extra !== undefined) {
+    if (!isRecord(extra)) check(issues, 'headers', PROBLEMS.notRecord);
+    else {
+      for (const name of Object.keys(extra)) {
+        const lower = name.toLowerCase();
+        const value = extra[name];
+        // Prototype keys are refused by name first, so a plain lookup finds only the caller's own headers.
+        const found = headerNameProblem(lower) ?? headerValueProblem(value) ?? (headers[lower] !== undefined ? PROBLEMS.duplicateHeader : undefined);
+        if (found === undefined) headers[lower] = value as string;
+        else check(issues, `headers.${name}`, found);
+      }
+    }
+  }
+  const path = request.path;
+  check(issues, 'method', methodProblem(request.method));
+  check(issues, 'host', hostProblem(request.host));
+  check(issues, 'path', pathProblem(path));
+  check(issues, 'action', requiredHeaderValueProblem(request.action));
+  check(issues, 'version', requiredHeaderValueProblem(request.version));
+  check(issues, 'body', bodyProblem(request.body));
+  checkCredentials(issues, credentials);
+  if (!isRecord(options)) check(issues, 'options', PROBLEMS.notObject);
+  else {
+    if (options.date !== undefined) check(issues, 'date', typeof options.date === 'string' && parseIsoSeconds(options.date) !== undefined ? undefined : PROBLEMS.isoDate);
+    if (options.nonce !== undefined) check(issues, 'nonce', nonceProblem(options.nonce));
+  }
+  const query = canonicalQueryChecked(request.query, issues);
+  if (issues.length === 0 && path.length + query.length + 1 > SIGNING_LIMITS.url) check(issues, 'query', PROBLEMS.urlTooLong);
+  if (issues.length > 0) throw refuse(issues, ACS3_SUBJECT);
+  return query;
+}
+
+/** The canonical query of the caller's record, checking each name and value on the way (one pass). */
+function canonicalQueryChecked(query: unknown, issues: InputIssue[]): string {
+  if (query === undefined) return '';
+  if (!isRecord(query)) {
+    check(issues, 'query', PROBLEMS.notRecord);
+    return '';
+  }
+  const encoded: [string, string][] = [];
+  for (const name of Object.keys(query)) {
+    const value = query[name];
+    // Checked on the way: encoding refuses ill-formed text, so the well-formedness test comes free.
+    const key = name.length <= SIGNING_LIMITS.name ? percentEncodeWellFormed(name) : undefined;
+    const text = typeof value === 'string' && value.length <= SIGNING_LIMITS.queryValue ? percentEncodeWellFormed(value) : undefined;
+    if (key !== undefined && text !== undefined && key !== '' && !isPollutionKey(name)) encoded.push([key, text]);
+    else check(issues, `query.${name}`, queryNameProblem(name) ?? queryValueProblem(value));
+  }
+  return joinSortedPairs(encoded);
 }
 
 interface ParsedAcs3Authorization {

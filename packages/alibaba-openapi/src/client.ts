@@ -3,12 +3,22 @@
  * retries here except one: `SignatureNonceUsed` is re-signed once with a fresh nonce (the cloud asks for
  * exactly that). Every other retry decision belongs to the engine, which sees the classified error.
  */
-import { type CallContext, CancelKitError, type ErrorCode, checkEndpoint, transportError } from '@cancelkit/core/plugin';
+import {
+  type CallContext,
+  CancelKitError,
+  type ErrorCode,
+  checkEndpoint,
+  type InputIssue,
+  invalidInput,
+  isCancelKitError,
+  transportError,
+} from '@cancelkit/core/plugin';
 import { signAcs3 } from './acs3.js';
 import { type AlibabaCredentials, alibabaCredentialSource } from './credentials.js';
 import { buildPath, percentEncode } from './encoding.js';
 import { type AlibabaProduct, ALIBABA_PRODUCTS, alibabaEndpoint } from './endpoints.js';
 import { errorCodeInSuccessBody, mapAlibabaError, readAlibabaError, retryAfterMs, scrubSecrets } from './errors.js';
+import { PROBLEMS, SIGNING_LIMITS, isPollutionKey, isRecord, queryValueProblem, segmentProblem } from './signing-input.js';
 
 export interface AlibabaResponse<T> {
   readonly status: number;
@@ -51,23 +61,28 @@ const ACTION = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
 const VERSION = /^\d{4}-\d{2}-\d{2}$/;
 const PARAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-interface Issue {
-  field: string;
-  message: string;
-  hint?: string;
+type Issue = InputIssue;
+
+/** One InvalidInput naming every issue. Core's invalidInput escapes and caps what the caller gave (names, the action). */
+function invalid(action: unknown, issues: Issue[]): CancelKitError {
+  return invalidInput(issues, `${typeof action === 'string' && ACTION.test(action) ? action : 'Alibaba Cloud'} call`);
 }
 
-function invalid(what: string, issues: Issue[]): CancelKitError {
-  const text = issues.map((i) => `${i.field}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`).join('; ');
-  return new CancelKitError('InvalidInput', `Invalid ${what} call: ${text}`, { issues });
+/** A call that is not even an object. */
+function notACall(): CancelKitError {
+  return invalid(undefined, [{ field: 'call', message: 'must be an object describing the call', hint: 'pass { product, version, action, … }' }]);
 }
 
 function checkCommon(call: { product: unknown; action: unknown; version: unknown }, issues: Issue[]): void {
   if (!ALIBABA_PRODUCTS.includes(call.product as AlibabaProduct)) {
-    issues.push({ field: 'product', message: `must be one of ${ALIBABA_PRODUCTS.join(', ')}` });
+    issues.push({ field: 'product', message: `must be one of ${ALIBABA_PRODUCTS.join(', ')}`, hint: 'use the product code of the API' });
   }
-  if (typeof call.action !== 'string' || !ACTION.test(call.action)) issues.push({ field: 'action', message: 'must be an API name such as CancelTask' });
-  if (typeof call.version !== 'string' || !VERSION.test(call.version)) issues.push({ field: 'version', message: 'must be an API version such as 2014-05-26' });
+  if (typeof call.action !== 'string' || !ACTION.test(call.action)) {
+    issues.push({ field: 'action', message: 'must be an API name such as CancelTask', hint: 'letters and digits only, starting with a letter' });
+  }
+  if (typeof call.version !== 'string' || !VERSION.test(call.version)) {
+    issues.push({ field: 'version', message: 'must be an API version such as 2014-05-26', hint: 'use the date-shaped version the API documents' });
+  }
 }
 
 function toQuery(
@@ -76,23 +91,41 @@ function toQuery(
   issues: Issue[],
 ): Record<string, string> {
   const query: Record<string, string> = {};
+  if (!isRecord(values)) {
+    issues.push({ field, ...PROBLEMS.notRecord });
+    return query;
+  }
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined) continue;
-    if (!PARAM_NAME.test(name)) {
-      issues.push({ field: `${field}.${name}`, message: 'is not a valid parameter name' });
+    if (!PARAM_NAME.test(name) || isPollutionKey(name)) {
+      issues.push({ field: `${field}.${name.slice(0, 100)}`, message: 'is not a valid parameter name', hint: 'letters, digits, . _ and -; not __proto__, constructor or prototype' });
       continue;
     }
     if (typeof value === 'number' && !Number.isFinite(value)) {
-      issues.push({ field: `${field}.${name}`, message: 'must be a finite number' });
+      issues.push({ field: `${field}.${name.slice(0, 100)}`, message: 'must be a finite number', hint: 'pass a number, or leave it out' });
       continue;
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      issues.push({ field: `${field}.${name}`, message: 'must be a string, number or boolean' });
+      issues.push({ field: `${field}.${name.slice(0, 100)}`, message: 'must be a string, number or boolean', hint: 'convert it first, or leave it out' });
       continue;
     }
-    query[name] = String(value);
+    // Lone surrogates cannot be percent-encoded, and huge values make a URL no server takes.
+    const text = String(value);
+    const found = queryValueProblem(text);
+    if (found !== undefined) {
+      issues.push({ field: `${field}.${name.slice(0, 100)}`, ...found });
+      continue;
+    }
+    query[name] = text;
   }
   return query;
+}
+
+/** A URL longer than servers take is refused here, naming the caller's field, rather than by the signer. */
+function checkUrlLength(path: string, query: Readonly<Record<string, string>>, field: string, issues: Issue[]): void {
+  let length = path.length;
+  for (const name of Object.keys(query)) length += percentEncode(name).length + percentEncode(query[name] as string).length + 2;
+  if (length > SIGNING_LIMITS.url) issues.push({ field, ...PROBLEMS.urlTooLong });
 }
 
 function regionOf(ctx: CallContext, regionId: string | undefined): string | undefined {
@@ -183,7 +216,9 @@ async function sendOnce<T>(ctx: CallContext, call: Prepared): Promise<AlibabaRes
         credentials,
       );
     } catch (error) {
-      throw new CancelKitError('InvalidInput', `${call.action}: the request cannot be signed (${(error as Error).message}).`);
+      // signAcs3 refuses with an InvalidInput naming the field (never echoing a credential): nothing is sent.
+      if (isCancelKitError(error)) throw error;
+      throw new CancelKitError('InvalidInput', `${call.action}: the request cannot be signed.`);
     }
     const started = ctx.clock.now();
     let response: { statusCode: number; body: string; headers: Record<string, string | string[] | undefined> };
@@ -264,10 +299,12 @@ async function sendOnce<T>(ctx: CallContext, call: Prepared): Promise<AlibabaRes
 
 /** Calls an RPC-style API (`POST /?<params>`), signed with ACS3-HMAC-SHA256. */
 export async function callRpc<T = Record<string, unknown>>(ctx: CallContext, call: RpcCall): Promise<AlibabaResponse<T>> {
+  if (!isRecord(call)) throw notACall();
   const issues: Issue[] = [];
   checkCommon(call, issues);
   const query = toQuery(call.params ?? {}, 'params', issues);
-  if (issues.length > 0) throw invalid(String(call.action), issues);
+  checkUrlLength('/', query, 'params', issues);
+  if (issues.length > 0) throw invalid(call.action, issues);
   return send<T>(ctx, {
     style: 'rpc',
     product: call.product,
@@ -284,31 +321,33 @@ export async function callRpc<T = Record<string, unknown>>(ctx: CallContext, cal
 
 /** Calls a ROA-style API (method + path), signed with ACS3-HMAC-SHA256. Each path segment is encoded once. */
 export async function callRoa<T = Record<string, unknown>>(ctx: CallContext, call: RoaCall): Promise<AlibabaResponse<T>> {
+  if (!isRecord(call)) throw notACall();
   const issues: Issue[] = [];
   checkCommon(call, issues);
-  if (!['GET', 'PUT', 'POST', 'DELETE'].includes(call.method)) issues.push({ field: 'method', message: 'must be GET, PUT, POST or DELETE' });
+  if (!['GET', 'PUT', 'POST', 'DELETE'].includes(call.method)) issues.push({ field: 'method', message: 'must be GET, PUT, POST or DELETE', hint: 'use one of those, in upper case' });
   let path = '/';
   if (!Array.isArray(call.pathSegments) || call.pathSegments.length === 0) {
-    issues.push({ field: 'pathSegments', message: 'must list at least one segment' });
+    issues.push({ field: 'pathSegments', message: 'must list at least one segment', hint: "e.g. ['openapi', 'ha3', 'instances', id]" });
   } else {
     call.pathSegments.forEach((segment, index) => {
-      if (typeof segment !== 'string' || segment === '' || segment === '.' || segment === '..') {
-        issues.push({ field: `pathSegments.${index}`, message: 'must be a non-empty string other than "." or ".."' });
-      }
+      const found = segmentProblem(segment);
+      if (found !== undefined) issues.push({ field: `pathSegments.${index}`, ...found });
     });
     if (issues.every((i) => !i.field.startsWith('pathSegments'))) path = buildPath(call.pathSegments);
+    if (path.length > SIGNING_LIMITS.path) issues.push({ field: 'pathSegments', ...PROBLEMS.pathTooLong });
   }
   const query = toQuery(call.query ?? {}, 'query', issues);
+  checkUrlLength(path, query, 'query', issues);
   let body: string | undefined;
   if (call.body !== undefined) {
-    if (call.method === 'GET') issues.push({ field: 'body', message: 'a GET request cannot carry a body' });
+    if (call.method === 'GET') issues.push({ field: 'body', message: 'a GET request cannot carry a body', hint: 'send the values in query instead' });
     try {
       body = JSON.stringify(call.body);
     } catch {
-      issues.push({ field: 'body', message: 'must be JSON-serialisable' });
+      issues.push({ field: 'body', message: 'must be JSON-serialisable', hint: 'no BigInt values or cycles' });
     }
   }
-  if (issues.length > 0) throw invalid(String(call.action), issues);
+  if (issues.length > 0) throw invalid(call.action, issues);
   return send<T>(ctx, {
     style: 'roa',
     product: call.product,

@@ -2,6 +2,8 @@
  * Percent-encoding exactly as Alibaba Cloud's signers use it. Three different encoders exist on the wire
  * and mixing them up is the classic source of `SignatureDoesNotMatch`, so each has its own name.
  */
+import type { InputIssue } from '@cancelkit/core/plugin';
+import { check, isWellFormed, refuse, segmentProblem } from './signing-input.js';
 
 /**
  * RFC 3986 encoding used for canonical query strings and RPC V1 parameters: `encodeURIComponent` plus
@@ -12,6 +14,15 @@ export function percentEncode(value: string): string {
   // and the replace for them; the result is the same string either way.
   if (typeof value === 'string' && isUnreserved(value)) return value;
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * `percentEncode`, or undefined for text that is not well-formed (a lone surrogate, which cannot be
+ * UTF-8 encoded). Plain text (ids, regions) is returned on the one scan percentEncode makes anyway.
+ */
+export function percentEncodeWellFormed(value: string): string | undefined {
+  if (isUnreserved(value)) return value;
+  return isWellFormed(value) ? encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : undefined;
 }
 
 /** True when every character is RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`), i.e. encoding leaves it unchanged. */
@@ -33,18 +44,25 @@ export function isUnreserved(value: string): boolean {
  * what goes on the wire whether the server canonicalises the raw path or re-encodes it the SDK's way.
  *
  * Dot segments are refused: a URL parser resolves `.`/`..` (and `%2e%2e`), which would let an id step out
- * of its segment.
+ * of its segment. So are empty segments, lone surrogates (not UTF-8 encodable) and segments over 2,048
+ * characters, each with an InvalidInput.
  */
 export function encodePathSegment(segment: string): string {
-  if (segment === '' || segment === '.' || segment === '..') {
-    throw new RangeError(`"${segment}" cannot be a path segment`);
-  }
+  const found = segmentProblem(segment);
+  if (found !== undefined) throw refuse([{ field: 'segment', message: found.message, hint: found.hint }], 'path segment');
   return encodeURIComponent(segment).replace(/\*/g, '%2A');
 }
 
-/** `/a/b` from raw segments, each encoded exactly once. */
+/** `/a/b` from raw segments, each encoded exactly once; InvalidInput naming `pathSegments.<i>` for a bad one. */
 export function buildPath(segments: readonly string[]): string {
-  return `/${segments.map(encodePathSegment).join('/')}`;
+  const issues: InputIssue[] = [];
+  if (!Array.isArray(segments) || segments.length === 0) {
+    check(issues, 'pathSegments', { message: 'must list at least one segment', hint: "e.g. ['openapi', 'ha3', 'instances', id]" });
+  } else {
+    for (let i = 0; i < segments.length; i++) check(issues, `pathSegments.${i}`, segmentProblem(segments[i]));
+  }
+  if (issues.length > 0) throw refuse(issues, 'path');
+  return `/${segments.map((segment) => encodeURIComponent(segment).replace(/\*/g, '%2A')).join('/')}`;
 }
 
 /**
@@ -73,7 +91,8 @@ export function canonicalQueryOfRecord(query: Readonly<Record<string, string>> |
   return joinSortedPairs(encoded);
 }
 
-function joinSortedPairs(encoded: [string, string][]): string {
+/** Sorts encoded pairs by key then value and joins them as `k=v&k=v`. */
+export function joinSortedPairs(encoded: [string, string][]): string {
   encoded.sort(comparePairs);
   let out = '';
   for (let i = 0; i < encoded.length; i++) {

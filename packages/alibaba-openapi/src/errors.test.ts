@@ -123,3 +123,15 @@ describe('alibabaEndpoint', () => {
     }
   });
 });
+
+describe('mapAlibabaError with a hostile error code', () => {
+  it('a Code naming an Object.prototype member never picks it up from errorCodes, and never crashes', () => {
+    for (const code of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const body = { RequestId: 'RID', Code: code, Message: 'm' };
+      const error = mapAlibabaError(400, body, undefined, { 'InvalidTaskId.IncorrectTaskStatus': 'NotCancellable' });
+      expect(error).toMatchObject({ code: mapAlibabaError(400, body).code, providerCode: code });
+    }
+    // An override that is not a taxonomy code is ignored rather than trusted.
+    expect(mapAlibabaError(403, { Code: 'X' }, undefined, { X: 'Nonsense' as never })).toMatchObject({ code: 'PermissionDenied' });
+  });
+});

@@ -2,7 +2,7 @@
  * Alibaba Cloud error bodies → the cancelkit taxonomy. The cloud's code, message and request id are
  * always kept on the error; only the classification is ours.
  */
-import { CancelKitError, type ErrorCode } from '@cancelkit/core/plugin';
+import { CancelKitError, ERROR_CODES, type ErrorCode } from '@cancelkit/core/plugin';
 
 /** Codes that pop-core treats as success when a body carries `Code` (wire doc §5). */
 const SUCCESS_CODES = new Set(['200', 'OK', 'Success', 'success']);
@@ -124,6 +124,10 @@ export function scrubSecrets(value: string, secrets: readonly string[]): string 
 
 const MAX_MESSAGE = 1000;
 
+function validCode(value: unknown): ErrorCode | undefined {
+  return (ERROR_CODES as readonly unknown[]).includes(value) ? (value as ErrorCode) : undefined;
+}
+
 /**
  * Maps an Alibaba Cloud error answer to a CancelKitError. `errorCodes` (per call) wins over the generic
  * rules for the codes it names, e.g. `{ 'InvalidTaskId.IncorrectTaskStatus': 'NotCancellable' }`.
@@ -137,7 +141,8 @@ export function mapAlibabaError(
 ): CancelKitError {
   const fields = readAlibabaError(body);
   const secrets = extras.secrets ?? [];
-  const override = fields.code !== undefined && errorCodes ? errorCodes[fields.code] : undefined;
+  // Own names only: a cloud answering `Code: "constructor"` must not pick up Object.prototype.constructor.
+  const override = fields.code !== undefined && errorCodes && Object.hasOwn(errorCodes, fields.code) ? validCode(errorCodes[fields.code]) : undefined;
   const classified: Classification = override ? { code: override } : classifyAlibabaError(fields.code, status);
   const providerMessage = fields.message === undefined ? undefined : scrubSecrets(fields.message, secrets).slice(0, MAX_MESSAGE);
   const requestId = fields.requestId ?? (requestIdHeader || undefined);

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type OpenApiUtilModule from '@alicloud/openapi-util';
+import { isCancelKitError } from '@cancelkit/core';
 import { describe, expect, it } from 'vitest';
 import { signAcs3 } from './acs3.js';
 import { buildPath, encodePathSegment } from './encoding.js';
@@ -168,8 +169,16 @@ describe('published ACS3 vectors (wire doc §4.1)', () => {
     expect(JSON.stringify(headers)).not.toContain(STS.accessKeySecret);
   });
 
-  it('refuses header values that could split the request', () => {
-    expect(() => signAcs3({ method: 'POST', host: 'h', path: '/', action: 'A', version: 'v\r\nX: 1' }, KEY)).toThrow(RangeError);
+  it('refuses header values that could split the request, with an InvalidInput naming the field', () => {
+    const refused = (() => {
+      try {
+        signAcs3({ method: 'POST', host: 'h', path: '/', action: 'A', version: 'v\r\nX: 1' }, KEY);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isCancelKitError(refused) && refused.code).toBe('InvalidInput');
+    expect(refused).toMatchObject({ issues: [{ field: 'version', message: expect.stringContaining('line break') }] });
   });
 });
 

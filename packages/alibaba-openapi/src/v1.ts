@@ -4,8 +4,29 @@
  * accepts every official SDK and so parity with openapi-util can be shown.
  */
 import { createHash, createHmac } from 'node:crypto';
+import type { InputIssue } from '@cancelkit/core/plugin';
 import { constantTimeEqual, isoSeconds, newNonce } from './acs3.js';
 import { canonicalQuery, compareCodeUnits, parseQueryPairs, percentEncode } from './encoding.js';
+import {
+  PROBLEMS,
+  bodyProblem,
+  check,
+  checkCredentials,
+  checkQueryRecord,
+  headerNameProblem,
+  headerValueProblem,
+  hostProblem,
+  isRecord,
+  isWellFormed,
+  methodProblem,
+  nonceProblem,
+  pathProblem,
+  queryNameProblem,
+  queryValueProblem,
+  refuse,
+  requiredHeaderValueProblem,
+  secretProblem,
+} from './signing-input.js';
 import {
   AUTH_ERRORS,
   type AlibabaVerdict,
@@ -15,6 +36,7 @@ import {
   checkTime,
   checkToken,
   missing,
+  parseHttpDate,
   parseIsoSeconds,
   reject,
 } from './verdict.js';
@@ -36,14 +58,43 @@ export function rpcV1StringToSign(method: string, params: Readonly<Record<string
   return `${method}&${percentEncode('/')}&${percentEncode(canonicalQuery(entriesOf(params)))}`;
 }
 
-/** base64(HMAC-SHA1(secret + "&", stringToSign)), openapi-util `getRPCSignature`. */
+/**
+ * base64(HMAC-SHA1(secret + "&", stringToSign)), openapi-util `getRPCSignature`. The method is used as
+ * given. A method that is not letters, a name or value that is not a well-formed string, or a bad secret
+ * throws InvalidInput naming the field.
+ */
 export function signRpcV1(method: string, params: Readonly<Record<string, string>> | Iterable<readonly [string, string]>, secret: string): string {
-  return hmacSha1Base64(`${secret}&`, rpcV1StringToSign(method, params));
+  const issues: InputIssue[] = [];
+  check(issues, 'method', methodProblem(method));
+  check(issues, 'secret', secretProblem(secret));
+  // A record is checked in place; pairs (a Map, an array, a generator) are read once, then checked.
+  let signed: Readonly<Record<string, string>> | readonly (readonly [string, string])[] = [];
+  if (isRecord(params) && !(Symbol.iterator in params)) {
+    checkQueryRecord(issues, 'params', params);
+    signed = params;
+  } else {
+    let entries: unknown[] = [];
+    try {
+      entries = [...(params as Iterable<unknown>)];
+    } catch {
+      check(issues, 'params', PROBLEMS.notRecord);
+    }
+    for (const entry of entries) {
+      const [name, value] = Array.isArray(entry) ? (entry as unknown[]) : [];
+      check(issues, `params.${String(name)}`, typeof name === 'string' ? (queryNameProblem(name) ?? queryValueProblem(value)) : PROBLEMS.notString);
+    }
+    signed = entries as [string, string][];
+  }
+  if (issues.length > 0) throw refuse(issues, 'RPC V1 signature');
+  return hmacSha1Base64(`${secret}&`, rpcV1StringToSign(method, signed));
 }
 
 /**
  * The complete RPC V1 parameter set for a call (what openapi-core `doRPCRequest` sends): the caller's
  * params plus AccessKeyId, SignatureMethod/Version, Timestamp, SignatureNonce, SecurityToken and Signature.
+ * The method is signed in upper case, as the server reads it. Every field is checked first: a bad one
+ * throws InvalidInput naming it (`method`, `params.<name>`, `accessKeyId`, `accessKeySecret`,
+ * `securityToken`, `timestamp`, `nonce`), and nothing is signed.
  */
 export function signRpcV1Params(
   method: string,
@@ -51,6 +102,18 @@ export function signRpcV1Params(
   credentials: SigningCredentials,
   options: { readonly timestamp?: string; readonly nonce?: string } = {},
 ): Record<string, string> {
+  const issues: InputIssue[] = [];
+  check(issues, 'method', methodProblem(method));
+  if (params === undefined || params === null) check(issues, 'params', PROBLEMS.notRecord);
+  else checkQueryRecord(issues, 'params', params);
+  checkCredentials(issues, credentials);
+  if (!isRecord(options)) check(issues, 'options', PROBLEMS.notObject);
+  else {
+    const { timestamp, nonce } = options;
+    if (timestamp !== undefined) check(issues, 'timestamp', typeof timestamp === 'string' && parseIsoSeconds(timestamp) !== undefined ? undefined : PROBLEMS.isoDate);
+    if (nonce !== undefined) check(issues, 'nonce', nonceProblem(nonce));
+  }
+  if (issues.length > 0) throw refuse(issues, 'RPC V1 request');
   const all: Record<string, string> = {
     Format: 'json',
     ...params,
@@ -62,7 +125,7 @@ export function signRpcV1Params(
   };
   if (credentials.securityToken) all.SecurityToken = credentials.securityToken;
   delete all.Signature;
-  all.Signature = signRpcV1(method, all, credentials.accessKeySecret);
+  all.Signature = hmacSha1Base64(`${credentials.accessKeySecret}&`, rpcV1StringToSign(method.toUpperCase(), all));
   return all;
 }
 
@@ -153,8 +216,15 @@ export function roaV1StringToSign(input: RoaV1SignInput): string {
   return `${head}${acsHeaders}${resource}`;
 }
 
-/** base64(HMAC-SHA1(secret, stringToSign)): no `&` appended, unlike RPC V1. */
+/**
+ * base64(HMAC-SHA1(secret, stringToSign)): no `&` appended, unlike RPC V1. A string to sign that is not
+ * well-formed text, or a bad secret, throws InvalidInput.
+ */
 export function signRoaV1(stringToSign: string, secret: string): string {
+  const issues: InputIssue[] = [];
+  check(issues, 'stringToSign', typeof stringToSign !== 'string' ? PROBLEMS.notString : isWellFormed(stringToSign) ? undefined : PROBLEMS.illFormed);
+  check(issues, 'secret', secretProblem(secret));
+  if (issues.length > 0) throw refuse(issues, 'ROA V1 signature');
   return hmacSha1Base64(secret, stringToSign);
 }
 
@@ -162,9 +232,15 @@ export function md5Base64(body: string | Uint8Array): string {
   return createHash('md5').update(body).digest('base64');
 }
 
+/** Headers signRoaV1Request sets itself: a caller's own value for them is replaced (or, for content-md5, dropped). */
+const ROA_V1_OWN_HEADERS = ['host', 'date', 'content-md5', 'authorization'];
+const ROA_V1_SUBJECT = 'ROA V1 request';
+
 /**
  * Signs a ROA request the way openapi-core `doROARequest` does (plus pop-core's `content-md5`). Returns
- * every header to send, including `authorization: acs <AK>:<signature>`.
+ * every header to send, including `authorization: acs <AK>:<signature>`. The method is signed in upper
+ * case, as the server reads it. Every field is checked first, as for `signAcs3`: a bad one throws
+ * InvalidInput naming it, and nothing is signed.
  */
 export function signRoaV1Request(
   input: {
@@ -180,8 +256,41 @@ export function signRoaV1Request(
   credentials: SigningCredentials,
   options: { readonly date?: string; readonly nonce?: string } = {},
 ): Record<string, string> {
+  if (!isRecord(input)) throw refuse([{ field: 'request', ...PROBLEMS.notObject }], ROA_V1_SUBJECT);
+  const issues: InputIssue[] = [];
   const headers: Record<string, string> = { accept: 'application/json' };
-  for (const [name, value] of Object.entries(input.headers ?? {})) headers[name.toLowerCase()] = value;
+  const given = input.headers as unknown;
+  if (given !== undefined) {
+    if (!isRecord(given)) check(issues, 'headers', PROBLEMS.notRecord);
+    else {
+      const seen = new Set<string>();
+      for (const name of Object.keys(given)) {
+        const lower = name.toLowerCase();
+        const value = given[name];
+        const found = headerNameProblem(lower) ?? headerValueProblem(value) ?? (seen.has(lower) ? PROBLEMS.duplicateHeader : undefined);
+        seen.add(lower);
+        if (found === undefined) headers[lower] = value as string;
+        else check(issues, `headers.${name}`, found);
+      }
+    }
+  }
+  check(issues, 'method', methodProblem(input.method));
+  check(issues, 'host', hostProblem(input.host));
+  check(issues, 'pathname', pathProblem(input.pathname));
+  checkQueryRecord(issues, 'query', input.query);
+  check(issues, 'body', bodyProblem(input.body));
+  if (input.action !== undefined && input.action !== '') check(issues, 'action', requiredHeaderValueProblem(input.action));
+  check(issues, 'version', requiredHeaderValueProblem(input.version));
+  checkCredentials(issues, credentials);
+  if (!isRecord(options)) check(issues, 'options', PROBLEMS.notObject);
+  else {
+    const { date, nonce } = options;
+    if (date !== undefined) check(issues, 'date', headerValueProblem(date) === undefined && parseHttpDate(date as string) !== undefined ? undefined : PROBLEMS.httpDate);
+    if (nonce !== undefined) check(issues, 'nonce', nonceProblem(nonce));
+  }
+  if (issues.length > 0) throw refuse(issues, ROA_V1_SUBJECT);
+
+  for (const name of ROA_V1_OWN_HEADERS) delete headers[name];
   headers.host = input.host;
   headers.date = options.date ?? new Date().toUTCString();
   headers['x-acs-signature-nonce'] = options.nonce ?? newNonce();
@@ -194,9 +303,8 @@ export function signRoaV1Request(
     headers['x-acs-accesskey-id'] = credentials.accessKeyId;
     headers['x-acs-security-token'] = credentials.securityToken;
   }
-  delete headers.authorization;
-  const stringToSign = roaV1StringToSign({ method: input.method, pathname: input.pathname, query: input.query ?? {}, headers });
-  headers.authorization = `acs ${credentials.accessKeyId}:${signRoaV1(stringToSign, credentials.accessKeySecret)}`;
+  const stringToSign = roaV1StringToSign({ method: input.method.toUpperCase(), pathname: input.pathname, query: input.query ?? {}, headers });
+  headers.authorization = `acs ${credentials.accessKeyId}:${hmacSha1Base64(credentials.accessKeySecret, stringToSign)}`;
   return headers;
 }
 
@@ -212,8 +320,7 @@ function verifyRoaV1Unsafe(request: ReceivedRequest, context: VerifyContext): Al
   if (method !== undefined && method !== 'HMAC-SHA1') return reject(scheme, AUTH_ERRORS.signatureMethod);
   const date = request.headers.date;
   if (!date) return missing(scheme, 'Date');
-  const at = /GMT$/.test(date) ? Date.parse(date) : Number.NaN;
-  const timeProblem = checkTime(scheme, Number.isFinite(at) ? at : undefined, context);
+  const timeProblem = checkTime(scheme, parseHttpDate(date), context);
   if (timeProblem) return timeProblem;
   const tokenProblem = checkToken(scheme, key, request.headers['x-acs-security-token']);
   if (tokenProblem) return tokenProblem;
@@ -229,7 +336,7 @@ function verifyRoaV1Unsafe(request: ReceivedRequest, context: VerifyContext): Al
   for (const pathname of candidates) {
     const stringToSign = roaV1StringToSign({ method: request.method.toUpperCase(), pathname, query, headers: request.headers });
     first ??= stringToSign;
-    if (constantTimeEqual(signRoaV1(stringToSign, key.secret), signature)) {
+    if (constantTimeEqual(hmacSha1Base64(key.secret, stringToSign), signature)) {
       const nonce = request.headers['x-acs-signature-nonce'];
       if (nonce !== undefined && !context.useNonce(nonce)) return reject(scheme, AUTH_ERRORS.nonceUsed);
       return { ok: true, scheme, accessKeyId };

@@ -90,6 +90,13 @@ export function parseIsoSeconds(value: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** An HTTP `Date` (ROA V1) → ms, or undefined: it must end in GMT and parse. */
+export function parseHttpDate(value: string): number | undefined {
+  if (!/GMT$/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /** Checks a request time against the server clock; undefined when acceptable. */
 export function checkTime(scheme: AlibabaAuthScheme, at: number | undefined, context: VerifyContext): AlibabaVerdict | undefined {
   if (at === undefined) return reject(scheme, AUTH_ERRORS.timestampFormat);

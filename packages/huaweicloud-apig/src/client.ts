@@ -8,7 +8,8 @@ import {
   CancelKitError,
   checkEndpoint,
   type ErrorCode,
-  InvalidInput,
+  type InputIssue,
+  invalidInput,
   transportError,
   Unauthenticated,
 } from '@cancelkit/core/plugin';
@@ -17,6 +18,7 @@ import { rfc3986Encode } from './encoding.js';
 import { type HuaweiService, huaweiEndpoint } from './endpoints.js';
 import { mapHuaweiError, parseRetryAfter } from './errors.js';
 import { signSdkHmacSha256 } from './signer.js';
+import { PROBLEMS, SIGNING_LIMITS, check, isRecord, queryNameProblem, queryValueProblem, refuse, segmentProblem, tokenProblem } from './signing-input.js';
 
 export type ApigMethod = 'GET' | 'DELETE' | 'POST' | 'PUT' | 'PATCH';
 
@@ -48,35 +50,99 @@ export interface ApigResponse<T> {
   readonly body: T;
 }
 
-function encodeSegments(segments: readonly string[]): string {
-  return segments
-    .map((segment, index) => {
-      if (segment === '' || segment === '.' || segment === '..') {
-        throw new InvalidInput(`pathSegments.${index}: must not be empty, "." or ".."`, {
-          issues: [{ field: `pathSegments.${index}`, message: 'must not be empty, "." or ".."' }],
-        });
-      }
-      try {
-        return rfc3986Encode(segment);
-      } catch {
-        throw new InvalidInput(`pathSegments.${index}: is not valid Unicode text`, {
-          issues: [{ field: `pathSegments.${index}`, message: 'is not valid Unicode text' }],
-        });
-      }
-    })
-    .join('/');
+const METHODS: readonly string[] = ['GET', 'DELETE', 'POST', 'PUT', 'PATCH'];
+const OPERATION = /^[\x20-\x7e]{1,128}$/;
+
+/** A call checked and encoded, before anything is resolved or sent. */
+interface CheckedCall {
+  /** `/a/b`, each raw segment encoded exactly once. */
+  readonly path: string;
+  /** Encoded query string without `?`. */
+  readonly search: string;
+  readonly body: string | undefined;
+  readonly operation: string;
 }
 
-function buildUrl(ctx: CallContext, call: ApigCall): URL {
+/**
+ * Every field of the call at once: one InvalidInput naming each bad one (escaped and capped by core),
+ * thrown before credentials are resolved or anything is paced, signed or sent.
+ */
+function checkCall(call: ApigCall): CheckedCall {
+  if (!isRecord(call)) throw refuse([{ field: 'call', message: 'must be an object describing the call', hint: 'pass { service, region, method, pathSegments, … }' }], 'Huawei Cloud call');
+  const issues: InputIssue[] = [];
+  if (!METHODS.includes(call.method)) issues.push({ field: 'method', message: 'must be GET, DELETE, POST, PUT or PATCH', hint: 'use one of those, in upper case' });
+  const segments: string[] = [];
+  if (!Array.isArray(call.pathSegments) || call.pathSegments.length === 0) {
+    issues.push({ field: 'pathSegments', message: 'must list at least one segment', hint: "e.g. ['v3', projectId, 'scheduled-jobs', jobId]" });
+  } else {
+    call.pathSegments.forEach((segment: unknown, index) => {
+      const found = segmentProblem(segment);
+      if (found === undefined) segments.push(rfc3986Encode(segment as string));
+      else check(issues, `pathSegments.${index}`, found);
+    });
+  }
+  const pairs: string[] = [];
+  const query = call.query as unknown;
+  if (query !== undefined) {
+    if (!isRecord(query)) check(issues, 'query', PROBLEMS.notRecord);
+    else {
+      for (const [name, value] of Object.entries(query)) {
+        if (value === undefined) continue;
+        const field = `query.${name}`;
+        const found = queryNameProblem(name);
+        if (found !== undefined) check(issues, field, found);
+        else if (typeof value === 'number' && !Number.isFinite(value)) issues.push({ field, message: 'must be a finite number', hint: 'pass a number, or leave it out' });
+        else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') check(issues, field, { message: 'must be a string, number or boolean', hint: 'convert it first' });
+        else {
+          const text = String(value);
+          const bad = queryValueProblem(text);
+          if (bad === undefined) pairs.push(`${rfc3986Encode(name)}=${rfc3986Encode(text)}`);
+          else check(issues, field, bad);
+        }
+      }
+    }
+  }
+  // The project id is sent (and signed) as the X-Project-Id header.
+  if (call.projectId !== undefined) check(issues, 'projectId', tokenProblem(call.projectId));
+  if (call.operation !== undefined && (typeof call.operation !== 'string' || !OPERATION.test(call.operation))) {
+    issues.push({ field: 'operation', message: 'must be 1 to 128 printable ASCII characters', hint: 'e.g. CancelScheduledTask' });
+  }
+  let body: string | undefined;
+  if (call.body !== undefined) {
+    // got refuses a GET body on its own, which would surface as a (retryable) transport error.
+    if (call.method === 'GET') issues.push({ field: 'body', message: 'a GET request cannot carry a body', hint: 'send the values in query instead' });
+    try {
+      body = JSON.stringify(call.body);
+    } catch {
+      issues.push({ field: 'body', message: 'must be JSON-serialisable', hint: 'no BigInt values or cycles' });
+    }
+  }
+  // A URL longer than servers take is refused here, naming the caller's field, rather than by the signer.
+  const path = segments.join('/');
+  const search = pairs.join('&');
+  if (path.length + 1 > SIGNING_LIMITS.url) check(issues, 'pathSegments', PROBLEMS.urlTooLong);
+  else if (path.length + search.length + 2 > SIGNING_LIMITS.url) check(issues, 'query', PROBLEMS.urlTooLong);
+  // Named for messages and logs; built only from values that passed (a Symbol cannot even be printed).
+  const fallback = `${METHODS.includes(call.method) ? call.method : '?'} ${typeof call.service === 'string' ? call.service : '?'}`;
+  const operation = typeof call.operation === 'string' && OPERATION.test(call.operation) ? call.operation : OPERATION.test(fallback) ? fallback : 'Huawei Cloud';
+  if (issues.length > 0) throw invalidInput(issues, `${operation} call`);
+  return { path, search, body, operation };
+}
+
+function buildUrl(ctx: CallContext, call: ApigCall, checked: CheckedCall): URL {
   const base = ctx.endpoint !== undefined ? checkEndpoint(ctx.endpoint, ctx.allowInsecureHttp) : new URL(`https://${huaweiEndpoint(call.service, call.region)}`);
   const url = new URL(base.origin);
-  url.pathname = `${base.pathname.replace(/\/+$/, '')}/${encodeSegments(call.pathSegments)}`;
-  const query = Object.entries(call.query ?? {})
-    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
-    .map(([key, value]) => `${rfc3986Encode(key)}=${rfc3986Encode(String(value))}`)
-    .join('&');
-  url.search = query;
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}/${checked.path}`;
+  url.search = checked.search;
   return url;
+}
+
+/** Tokens from a credential source that could not be sent as headers: refused by name, never echoed. */
+function checkTokens(credentials: HuaweiCredentials): void {
+  const issues: InputIssue[] = [];
+  if (credentials.securityToken) check(issues, 'securityToken', tokenProblem(credentials.securityToken));
+  if (credentials.authToken) check(issues, 'authToken', tokenProblem(credentials.authToken));
+  if (issues.length > 0) throw invalidInput(issues, `Huawei Cloud credentials from ${credentials.source}`);
 }
 
 function redactor(credentials: HuaweiCredentials): (text: string) => string {
@@ -103,14 +169,21 @@ function authHeaders(credentials: HuaweiCredentials, call: ApigCall, url: URL, b
  * there — signed afresh each time, since X-Sdk-Date is part of the signature.
  */
 export function callApig<T>(ctx: CallContext, call: ApigCall): Promise<ApigResponse<T>> {
-  return ctx.send(() => callApigOnce<T>(ctx, call), { readOnly: call.readOnly ?? call.method === 'GET' });
+  // Hostile input is refused here, before the host paces, retries or sends anything.
+  let checked: CheckedCall;
+  try {
+    checked = checkCall(call);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return ctx.send(() => callApigOnce<T>(ctx, call, checked), { readOnly: call.readOnly ?? call.method === 'GET' });
 }
 
-async function callApigOnce<T>(ctx: CallContext, call: ApigCall): Promise<ApigResponse<T>> {
-  const operation = call.operation ?? `${call.method} ${call.service}`;
-  const url = buildUrl(ctx, call);
+async function callApigOnce<T>(ctx: CallContext, call: ApigCall, checked: CheckedCall): Promise<ApigResponse<T>> {
+  const { operation, body } = checked;
+  const url = buildUrl(ctx, call, checked);
   const credentials = await ctx.credentials(huaweiCredentialSource);
-  const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+  checkTokens(credentials);
   const baseHeaders: Record<string, string> = {
     'content-type': 'application/json',
     ...(call.projectId !== undefined ? { 'x-project-id': call.projectId } : {}),

@@ -72,3 +72,13 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
+
+describe('mapHuaweiError with a hostile error code', () => {
+  it('an error_code naming an Object.prototype member never picks it up from errorCodes, and never crashes', () => {
+    for (const code of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const error = mapHuaweiError(409, { error_code: code, error_msg: 'm' }, 'rid', { errorCodes: { 'DBS.200004': 'NotCancellable' } });
+      expect(error).toMatchObject({ code: 'NotCancellable', providerCode: code });
+    }
+    expect(mapHuaweiError(403, { error_code: 'X' }, 'rid', { errorCodes: { X: 'Nonsense' as never } })).toMatchObject({ code: 'PermissionDenied' });
+  });
+});

@@ -3,7 +3,7 @@
  * `APIGW.*` codes) and its HTTP status to the core taxonomy. Service codes (DBS.…) are kept verbatim but
  * never decide the class on their own; callers that know better pass `errorCodes`.
  */
-import { CancelKitError, type ErrorCode } from '@cancelkit/core/plugin';
+import { CancelKitError, ERROR_CODES, type ErrorCode } from '@cancelkit/core/plugin';
 
 export interface HuaweiErrorBody {
   readonly code?: string;
@@ -74,7 +74,10 @@ export function mapHuaweiError(status: number, body: unknown, requestId?: string
   const raw = readHuaweiErrorBody(body);
   const scrub = (text: string) => (options.redact ?? ((t: string) => t))(text).replace(ECHOED_SECRET_HEADER, '$1[REDACTED]');
   const read: HuaweiErrorBody = raw.message !== undefined ? { ...raw, message: scrub(raw.message) } : raw;
-  const override = read.code !== undefined ? options.errorCodes?.[read.code] : undefined;
+  // Own names only: a gateway answering `error_code: "constructor"` must not pick up Object.prototype.constructor.
+  const codes = options.errorCodes;
+  const named = read.code !== undefined && codes !== undefined && Object.hasOwn(codes, read.code) ? codes[read.code] : undefined;
+  const override = (ERROR_CODES as readonly unknown[]).includes(named) ? named : undefined;
   const { kind: defaultKind, summary, hint } = classify(status, read.code);
   const kind = override ?? defaultKind;
   const id = requestId ?? read.requestId;

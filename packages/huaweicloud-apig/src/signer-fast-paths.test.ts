@@ -3,6 +3,7 @@
  * once per second, no re-parse of a date we formatted, encoders that skip already-plain text, one pass
  * over the headers) must give exactly what the plain computation gives, errors included.
  */
+import { isCancelKitError } from '@cancelkit/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isUnreserved, percentDecode, rfc3986Encode } from './encoding.js';
@@ -76,20 +77,36 @@ describe('signSdkHmacSha256 with its own date', () => {
 
   it('checks a date the caller gives, and a formatted one outside the years the format can hold', () => {
     const sign = (headers: Record<string, string>, date?: string | number) => signSdkHmacSha256({ method: 'GET', url: URL_TEXT, headers }, { ak: AK, sk: SK }, date === undefined ? {} : { date });
-    const shape = 'X-Sdk-Date must be a UTC time in the form YYYYMMDDTHHmmssZ';
-    expect(() => sign({}, '20260230T000000Z')).toThrow(shape);
-    expect(() => sign({ 'X-Sdk-Date': '2026-01-01' })).toThrow(shape);
-    expect(() => sign({}, new Date(0).setUTCFullYear(50))).toThrow(shape);
-    expect(() => sign({}, Date.UTC(10_000, 0, 1))).toThrow(shape);
+    const shape = 'must be a UTC time in the form YYYYMMDDTHHmmssZ';
+    expect(() => sign({}, '20260230T000000Z')).toThrow(`date: ${shape}`);
+    expect(() => sign({ 'X-Sdk-Date': '2026-01-01' })).toThrow(`headers.X-Sdk-Date: ${shape}`);
+    expect(() => sign({}, new Date(0).setUTCFullYear(50))).toThrow(`date: ${shape}`);
+    expect(() => sign({}, Date.UTC(10_000, 0, 1))).toThrow(`date: ${shape}`);
+    // Not a time at all: InvalidInput too, not the RangeError formatSdkDate throws.
+    expect(() => sign({}, Number.NaN)).toThrow(`date: ${shape}`);
+    expect(() => sign({}, 9e15)).toThrow(`date: ${shape}`);
     expect(sign({ 'x-sdk-date': '20260101T000000Z' })).not.toHaveProperty('X-Sdk-Date');
     expect(sign({}, '20260101T000000Z')['X-Sdk-Date']).toBe('20260101T000000Z');
   });
 
-  it('reports header problems as before: the date first, then the first bad header in order', () => {
-    const sign = (headers: Record<string, string>, date?: string) => () => signSdkHmacSha256({ method: 'GET', url: URL_TEXT, headers }, { ak: AK, sk: SK }, date === undefined ? {} : { date });
-    expect(sign({ 'X-A': '1', 'x-a': '2', 'X-B': 'b\n' })).toThrow('Header "x-a" is given twice (names are case-insensitive)');
-    expect(sign({ 'X-B': 'b\r', 'X-A': '1', 'x-a': '2' })).toThrow('Header "x-b" has a line break or NUL in its value');
-    expect(sign({ 'X-A': '1', 'x-a': '2' }, 'bad')).toThrow('X-Sdk-Date must be');
+  it('reports every problem at once, as one InvalidInput naming each field, in the order given', () => {
+    const issuesOf = (headers: Record<string, string>, date?: string) => {
+      try {
+        signSdkHmacSha256({ method: 'GET', url: URL_TEXT, headers }, { ak: AK, sk: SK }, date === undefined ? {} : { date });
+      } catch (error) {
+        expect(isCancelKitError(error) && error.code).toBe('InvalidInput');
+        return (error as { issues: { field: string; message: string }[] }).issues.map((i) => `${i.field}: ${i.message}`);
+      }
+      return [];
+    };
+    expect(issuesOf({ 'X-A': '1', 'x-a': '2', 'X-B': 'b\n' })).toEqual([
+      'headers.x-a: is given twice (header names are case-insensitive)',
+      'headers.X-B: contains a line break, NUL or another control character',
+    ]);
+    expect(issuesOf({ 'X-A': '1', 'x-a': '2' }, 'bad')).toEqual([
+      'headers.x-a: is given twice (header names are case-insensitive)',
+      'date: must be a UTC time in the form YYYYMMDDTHHmmssZ (years 100 to 9999)',
+    ]);
     // A multipart content-type is left unsigned, so a second content-type is not a duplicate (as in the SDK).
     const multipart = signSdkHmacSha256({ method: 'POST', url: URL_TEXT, headers: { 'content-type': 'multipart/form-data; boundary=x', 'Content-Type': 'text/plain' } }, { ak: AK, sk: SK });
     expect(multipart.Authorization).toContain('SignedHeaders=content-type;host;x-sdk-date,');

@@ -4,7 +4,23 @@
  * where an SDK-signed one is. The shared canonical-request builder is also what the verifier uses.
  */
 import { createHmac, hash } from 'node:crypto';
+import type { InputIssue } from '@cancelkit/core/plugin';
 import { isUnreserved, parseRawQuery, percentDecode, rfc3986Encode } from './encoding.js';
+import {
+  PROBLEMS,
+  SIGNING_LIMITS,
+  akProblem,
+  bodyProblem,
+  check,
+  headerNameProblem,
+  headerValueProblem,
+  isRecord,
+  methodProblem,
+  refuse,
+  scopeProblem,
+  skProblem,
+  urlTextProblem,
+} from './signing-input.js';
 
 export const SDK_HMAC_SHA256 = 'SDK-HMAC-SHA256';
 export const V11_HMAC_SHA256 = 'V11-HMAC-SHA256';
@@ -172,41 +188,137 @@ function compareHeaderPairs(a: readonly [string, string], b: readonly [string, s
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
-/** True when a header value holds CR, LF or NUL (header injection). Three `includes` scans beat a regex here. */
-function hasLineBreakOrNul(value: string): boolean {
-  return value.includes('\n') || value.includes('\r') || value.includes('\0');
+const SDK_SUBJECT = 'SDK-HMAC-SHA256 request';
+const V11_SUBJECT = 'V11-HMAC-SHA256 request';
+// X-Sdk-Date can only hold years 100-9999; Date itself ends at ±8.64e15 ms.
+const MAX_TIME_MS = 8.64e15;
+
+/** `new URL`, or null: URL.parse costs more than the constructor in Node 24, and try is free when nothing throws. */
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
 }
 
-function prepare(request: SignableRequest, options: SignOptions): Prepared {
-  const url = typeof request.url === 'string' ? new URL(request.url) : request.url;
-  // One pass over the caller's headers: lower-case names, note X-Sdk-Date / host, and build the signed
-  // pairs. Problems are remembered and thrown after the date check, in the order they used to surface.
-  const given = request.headers;
+/** The parts of the URL that are signed, read once. */
+interface SignedUrl {
+  readonly host: string;
+  readonly pathname: string;
+  readonly search: string;
+}
+
+/**
+ * The URL to sign: a URL object as it is, or text parsed; text the parser did not give back unchanged is
+ * checked (see urlTextProblem). Only http(s) URLs without user:password@ are signed.
+ */
+function signingUrl(value: unknown, issues: InputIssue[]): SignedUrl | undefined {
+  let url: URL | null = null;
+  let scheme = false;
+  if (value instanceof URL) url = value;
+  else if (typeof value === 'string') {
+    url = parseUrl(value);
+    // A URL in normal form (what callers build) comes back unchanged: nothing was dropped or resolved.
+    const normal = url !== null && url.href === value;
+    const found = normal ? undefined : urlTextProblem(value);
+    if (found !== undefined) {
+      check(issues, 'url', found);
+      return undefined;
+    }
+    scheme = normal && (value.startsWith('https://') || value.startsWith('http://'));
+  }
+  if (url === null || (!scheme && url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    check(issues, 'url', PROBLEMS.url);
+    return undefined;
+  }
+  const { pathname, search } = url;
+  if (url.username !== '' || url.password !== '') check(issues, 'url', PROBLEMS.urlCredentials);
+  else if (pathname.length + search.length > SIGNING_LIMITS.url) check(issues, 'url', PROBLEMS.urlTooLong);
+  return { host: url.host, pathname, search };
+}
+
+/** What is being signed with which key: checked along with the request (canonicalRequestOf has no key). */
+interface Signing {
+  readonly key: unknown;
+  readonly v11: boolean;
+}
+
+/**
+ * Checks every field (one InvalidInput naming each bad one, before anything is computed), then builds
+ * the canonical request. `signing` adds the key's checks, and for V11 the scope's.
+ */
+function prepare(request: SignableRequest, options: SignOptions | DerivedSignOptions, signing?: Signing): Prepared {
+  const subject = signing?.v11 ? V11_SUBJECT : SDK_SUBJECT;
+  if (!isRecord(request)) throw refuse([{ field: 'request', ...PROBLEMS.notObject }], subject);
+  const issues: InputIssue[] = [];
+  check(issues, 'method', methodProblem(request.method));
+  const url = signingUrl(request.url, issues);
+  // One pass over the caller's headers: check and lower-case names, note X-Sdk-Date / host, and build the
+  // signed pairs.
+  const given = request.headers as unknown;
   const headers: [string, string][] = [];
   let givenDate: string | undefined;
+  let givenDateField = '';
   let hostGiven = false;
-  let headerProblem: string | undefined;
-  for (const name of Object.keys(given)) {
-    const value = given[name] as string;
-    const lower = name.toLowerCase();
-    if (lower === SDK_DATE_LOWER) givenDate ??= value;
-    else if (lower === 'host') hostGiven = true;
-    if (headerProblem !== undefined) continue;
-    headerProblem = addSignedHeader(headers, lower, value);
+  if (!isRecord(given)) check(issues, 'headers', PROBLEMS.notRecord);
+  else {
+    for (const name of Object.keys(given)) {
+      const value = given[name];
+      const lower = name.toLowerCase();
+      const found =
+        headerNameProblem(lower) ??
+        (lower === 'authorization' ? PROBLEMS.ownHeader : undefined) ??
+        headerValueProblem(value) ??
+        (isSignedName(headers, lower) ? PROBLEMS.duplicateHeader : undefined);
+      if (found !== undefined) {
+        check(issues, `headers.${name}`, found);
+        continue;
+      }
+      const text = value as string;
+      if (lower === SDK_DATE_LOWER) {
+        givenDate = text;
+        givenDateField = `headers.${name}`;
+      } else if (lower === 'host') hostGiven = true;
+      // The SDK leaves multipart content-type out of the signature (its boundary is chosen later).
+      if (lower === 'content-type' && text.includes('multipart/form-data')) continue;
+      headers.push([lower, text.trim()]);
+    }
   }
 
-  const added: Record<string, string> = {};
   let sdkDate: string | undefined;
-  if (givenDate !== undefined || typeof options.date === 'string') {
+  if (!isRecord(options)) check(issues, 'options', PROBLEMS.notObject);
+  else if (givenDate !== undefined) {
     // A date the caller wrote: check its shape and that it is a real time.
-    sdkDate = givenDate ?? (options.date as string);
-    if (parseSdkDate(sdkDate) === undefined) sdkDate = undefined;
+    if (parseSdkDate(givenDate) !== undefined) sdkDate = givenDate;
+    else check(issues, givenDateField, PROBLEMS.sdkDate);
   } else {
-    // A date we format ourselves: valid by construction within years 100-9999, checked once per second.
-    sdkDate = formatValidSdkDate(options.date ?? Date.now());
+    const date = options.date;
+    if (typeof date === 'string') {
+      if (parseSdkDate(date) !== undefined) sdkDate = date;
+    } else if (date === undefined || (typeof date === 'number' && Math.abs(date) <= MAX_TIME_MS)) {
+      // A date we format ourselves: valid by construction within years 100-9999, checked once per second.
+      sdkDate = formatValidSdkDate(date ?? Date.now());
+    }
+    if (sdkDate === undefined) check(issues, 'date', PROBLEMS.sdkDate);
   }
-  if (sdkDate === undefined) throw new TypeError('X-Sdk-Date must be a UTC time in the form YYYYMMDDTHHmmssZ');
-  if (headerProblem !== undefined) throw new TypeError(headerProblem);
+  check(issues, 'body', bodyProblem(request.body));
+  if (signing !== undefined) {
+    const key = signing.key;
+    if (!isRecord(key)) check(issues, 'key', PROBLEMS.notObject);
+    else {
+      check(issues, 'ak', akProblem(key.ak, signing.v11));
+      check(issues, 'sk', skProblem(key.sk));
+    }
+    if (signing.v11 && isRecord(options)) {
+      const scope = options as Partial<DerivedSignOptions>;
+      check(issues, 'regionId', scopeProblem(scope.regionId));
+      check(issues, 'serviceName', scopeProblem(scope.serviceName));
+    }
+  }
+  if (issues.length > 0 || url === undefined || sdkDate === undefined) throw refuse(issues, subject);
+
+  const added: Record<string, string> = {};
   // What we add cannot clash with the caller's names (only added when absent), and a validated date or a
   // URL host has no line break or surrounding space: straight into the signed pairs.
   if (givenDate === undefined) {
@@ -232,31 +344,35 @@ function prepare(request: SignableRequest, options: SignOptions): Prepared {
   return { sdkDate, added, canonicalRequest, signedHeaders };
 }
 
-/** Adds one header to the signed pairs, or returns why it cannot be sent. */
-function addSignedHeader(headers: [string, string][], lower: string, value: string): string | undefined {
-  for (const [name] of headers) if (name === lower) return `Header "${lower}" is given twice (names are case-insensitive)`;
-  if (hasLineBreakOrNul(value)) return `Header "${lower}" has a line break or NUL in its value`;
-  // The SDK leaves multipart content-type out of the signature (its boundary is chosen later).
-  if (lower === 'content-type' && value.includes('multipart/form-data')) return undefined;
-  headers.push([lower, value.trim()]);
-  return undefined;
+function isSignedName(headers: readonly (readonly [string, string])[], lower: string): boolean {
+  for (const [name] of headers) if (name === lower) return true;
+  return false;
 }
 
 /**
  * Signs with SDK-HMAC-SHA256. Returns the headers to add to the request: `Authorization`, plus
  * `X-Sdk-Date` and `host` when the given headers did not carry them. The SK never leaves this function.
+ *
+ * Every field is checked first: a method that is not letters, a URL that is not http(s) or that a URL
+ * parser would rewrite (control characters, `\`, dot segments, lone surrogates), a header name that is not
+ * a token or is a prototype key or `Authorization`, a header value with a control character or non-ASCII
+ * text, a bad X-Sdk-Date, body, AK or SK, or anything huge throws one InvalidInput naming every bad field
+ * and its fix (never the SK), and nothing is signed.
  */
 export function signSdkHmacSha256(request: SignableRequest, key: SigningKey, options: SignOptions = {}): Record<string, string> {
-  const { sdkDate, added, canonicalRequest, signedHeaders } = prepare(request, options);
+  const { sdkDate, added, canonicalRequest, signedHeaders } = prepare(request, options, { key, v11: false });
   const signature = hmacSha256Hex(key.sk, stringToSign(SDK_HMAC_SHA256, sdkDate, canonicalRequest));
   // `added` is this call's own object: extend it rather than copy it.
   added.Authorization = `${SDK_HMAC_SHA256} Access=${key.ak}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return added;
 }
 
-/** Signs with V11-HMAC-SHA256 (derived key per day, region and service), as the SDK's DerivedAKSKSigner. */
+/**
+ * Signs with V11-HMAC-SHA256 (derived key per day, region and service), as the SDK's DerivedAKSKSigner.
+ * Checked as `signSdkHmacSha256`, plus `regionId` and `serviceName`.
+ */
 export function signDerivedHmacSha256(request: SignableRequest, key: SigningKey, options: DerivedSignOptions): Record<string, string> {
-  const { sdkDate, added, canonicalRequest, signedHeaders } = prepare(request, options);
+  const { sdkDate, added, canonicalRequest, signedHeaders } = prepare(request, options, { key, v11: true });
   const info = `${sdkDate.slice(0, 8)}/${options.regionId}/${options.serviceName}`;
   const derived = deriveV11Key(key.ak, key.sk, info);
   const signature = hmacSha256Hex(derived, stringToSign(V11_HMAC_SHA256, sdkDate, canonicalRequest, info));

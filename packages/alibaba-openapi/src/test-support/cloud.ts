@@ -34,6 +34,8 @@ export interface ReceivedRecord {
 export interface TestCloud {
   readonly url: string;
   readonly received: ReceivedRecord[];
+  /** Requests so malformed that Node's HTTP parser refused them (never reached `received`). */
+  readonly malformed: number;
   handler: CloudHandler;
   close(): Promise<void>;
 }
@@ -91,11 +93,21 @@ export async function startTestCloud(keys: readonly EmulatorCredential[], handle
       }
     });
   });
+  // Count what the HTTP parser refuses too, so "nothing was sent" means nothing at all reached the server.
+  let malformed = 0;
+  server.on('clientError', (_error, socket) => {
+    malformed++;
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    get malformed() {
+      return malformed;
+    },
     get handler() {
       return state.handler;
     },
