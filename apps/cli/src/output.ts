@@ -149,14 +149,23 @@ export function renderResultsTable(records: readonly ResultRecord[], style: Styl
   return renderTable(header, rows, style);
 }
 
-export function createResultSink(format: OutputFormat, printer: Printer): ResultSink {
+/**
+ * The three output formats for records of one kind: ndjson streams each record as it comes; json and table
+ * keep them for the end (the table in input order, since batches complete out of order).
+ */
+function createSink<R extends { readonly line?: number }>(
+  format: OutputFormat,
+  printer: Printer,
+  table: (ordered: readonly R[]) => string,
+  closing: (summary: Summary) => string,
+): { write(record: R): void; end(summary: Summary, notes?: readonly string[]): void } {
   if (format === 'ndjson') {
     return {
       write: (record) => printer.out(`${JSON.stringify(record)}\n`),
       end: (summary) => printer.out(`${JSON.stringify({ summary })}\n`),
     };
   }
-  const records: ResultRecord[] = [];
+  const records: R[] = [];
   if (format === 'json') {
     return {
       write: (record) => records.push(record),
@@ -167,14 +176,22 @@ export function createResultSink(format: OutputFormat, printer: Printer): Result
     write: (record) => records.push(record),
     end: (summary, notes = []) => {
       if (printer.quiet) return;
-      // Batches complete out of order; the table reads best in input order.
       const ordered = records.map((r, i) => ({ r, i })).sort((a, b) => (a.r.line ?? 0) - (b.r.line ?? 0) || a.i - b.i).map((x) => x.r);
-      const width = printer.io.stdout.isTTY ? terminalWidth(printer.io.stdout) : undefined;
-      if (ordered.length > 0) printer.out(renderResultsTable(ordered, printer.style, width));
+      if (ordered.length > 0) printer.out(table(ordered));
       for (const note of notes) printer.out(`${note}\n`);
-      printer.out(`${summaryLine(summary, printer.style)}\n`);
+      printer.out(`${closing(summary)}\n`);
     },
   };
+}
+
+export function createResultSink(format: OutputFormat, printer: Printer): ResultSink {
+  const width = printer.io.stdout.isTTY ? terminalWidth(printer.io.stdout) : undefined;
+  return createSink<ResultRecord>(
+    format,
+    printer,
+    (ordered) => renderResultsTable(ordered, printer.style, width),
+    (summary) => summaryLine(summary, printer.style),
+  );
 }
 
 export function renderPlanTable(records: readonly PlanRecord[], style: Style): string {
@@ -192,29 +209,12 @@ export interface PlanSink {
 
 /** `plan` output in the three formats; ndjson streams each record as it is planned. */
 export function createPlanSink(format: OutputFormat, printer: Printer): PlanSink {
-  if (format === 'ndjson') {
-    return {
-      write: (record) => printer.out(`${JSON.stringify(record)}\n`),
-      end: (summary) => printer.out(`${JSON.stringify({ summary })}\n`),
-    };
-  }
-  const records: PlanRecord[] = [];
-  if (format === 'json') {
-    return {
-      write: (record) => records.push(record),
-      end: (summary) => printer.out(`${JSON.stringify({ results: records, summary }, null, 2)}\n`),
-    };
-  }
-  return {
-    write: (record) => records.push(record),
-    end: (summary, notes = []) => {
-      if (printer.quiet) return;
-      const ordered = records.map((r, i) => ({ r, i })).sort((a, b) => (a.r.line ?? 0) - (b.r.line ?? 0) || a.i - b.i).map((x) => x.r);
-      if (ordered.length > 0) printer.out(renderPlanTable(ordered, printer.style));
-      for (const note of notes) printer.out(`${note}\n`);
-      printer.out(`plan (nothing was sent): ${summaryLine(summary, printer.style)}\n`);
-    },
-  };
+  return createSink<PlanRecord>(
+    format,
+    printer,
+    (ordered) => renderPlanTable(ordered, printer.style),
+    (summary) => `plan (nothing was sent): ${summaryLine(summary, printer.style)}`,
+  );
 }
 
 export function plainStyle(): Style {
