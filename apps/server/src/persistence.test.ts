@@ -7,17 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeOpenError, JobStore, StoreError } from './store.js';
 import { ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
-import { startTestServer, type TestServer, tempDir } from './test-support/harness.js';
-
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { startTestServer, type TestServer, tempDir, until } from './test-support/harness.js';
 
 describe('the SQLite store across restarts (emulator backend)', () => {
   let world: EmulatorWorld;
@@ -54,7 +44,7 @@ describe('the SQLite store across restarts (emulator backend)', () => {
       body: { targets: [{ plugin: ECS.id, params: two.params }, { plugin: ECS.id, params: three.params }, { plugin: ECS.id, params: missing }] },
     });
     expect(batch.status).toBe(202);
-    await until(async () => ((await first.request('GET', `/v1/cancellations/${batch.json.id}`)).json.status === 'completed' ? true : undefined));
+    await until('the batch to complete', async () => ((await first.request('GET', `/v1/cancellations/${batch.json.id}`)).json.status === 'completed' ? true : undefined));
     const before = (await first.request('GET', '/v1/cancellations')).json.jobs;
     await first.close();
 
@@ -84,7 +74,7 @@ describe('the SQLite store across restarts (emulator backend)', () => {
       body: { targets: tasks.map((t) => ({ plugin: ECS.id, params: t.params })), concurrency: 1, precheck: false },
     });
     expect(batch.status).toBe(202);
-    await until(async () => ((await server.request('GET', `/v1/cancellations/${batch.json.id}`)).json.summary.cancelled >= 1 ? true : undefined));
+    await until('a first cancel', async () => ((await server.request('GET', `/v1/cancellations/${batch.json.id}`)).json.summary.cancelled >= 1 ? true : undefined));
     const closing = server.app.close();
     const refused = await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: world.ecsTask().params } });
     expect(refused.status).toBe(503);

@@ -17,7 +17,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
-import { tempDir } from './test-support/harness.js';
+import { tempDir, until } from './test-support/harness.js';
 import { SERVER_BIN, type ServerProcess, spawnServer } from './test-support/server-process.js';
 
 const TOKEN = 'store-unwritable-token-0123456789';
@@ -48,16 +48,6 @@ async function api(url: string, method: string, urlPath: string, options: { body
   const text = await response.text();
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
   return { status: response.status, headers: response.headers, text, json: (text === '' ? undefined : JSON.parse(text)) as any };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe.skipIf(process.platform !== 'linux')('the job database stops taking writes while the server runs (emulator backend)', () => {

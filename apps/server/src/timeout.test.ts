@@ -5,20 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ECS, type EmulatorWorld, startEmulatorWorld } from './test-support/emulator-world.js';
-import { startTestServer, type TestServer } from './test-support/harness.js';
+import { startTestServer, type TestServer, until } from './test-support/harness.js';
 
 const REQUEST_TIMEOUT_MS = 800;
 const LATENCY_MS = 300;
-
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the request timeout on POST /v1/cancellations (emulator at 300 ms per call, timeout 800 ms)', () => {
   let world: EmulatorWorld;
@@ -79,7 +69,7 @@ describe('the request timeout on POST /v1/cancellations (emulator at 300 ms per 
     const location = answer.headers.get('location') ?? '';
     expect(location).toBe(`/v1/cancellations/${answer.json.id}`);
 
-    const job = await until(async () => {
+    const job = await until('the job to complete', async () => {
       const current = (await server.request('GET', location)).json;
       return current.status === 'completed' ? current : undefined;
     });

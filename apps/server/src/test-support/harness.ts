@@ -105,3 +105,14 @@ export async function readEvents(url: string, token: string, headers: Record<str
   }
   return events;
 }
+
+/** Polls `fn` every 20 ms until it returns a value other than undefined or false; fails naming `what`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
