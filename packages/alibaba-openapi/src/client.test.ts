@@ -2,7 +2,7 @@
  * callRpc / callRoa over real HTTP against a local stand-in that verifies every signature with this
  * package's emulation protocols. Nothing here mocks the transport.
  */
-import { type CancelKitError, isCancelKitError } from '@cancelkit/core';
+import { type CancelKitError, type EndpointRequest, type EndpointSource, isCancelKitError } from '@cancelkit/core';
 import { EmulatedError } from '@cancelkit/core/emulation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callRoa, callRpc } from './client.js';
@@ -213,6 +213,32 @@ describe('callRpc', () => {
     expect(error.code).toBe('Unauthenticated');
     expect(error.message).toMatch(/ALIBABA_CLOUD_ACCESS_KEY_ID/);
     expect(cloud.received).toHaveLength(0);
+  });
+});
+
+describe('endpoint sources', () => {
+  it('sends to what a bound EndpointSource answers for the product and region, else to the default table', async () => {
+    const asked: EndpointRequest[] = [];
+    const source: EndpointSource = {
+      provider: 'alibaba',
+      description: 'test router',
+      resolve(request) {
+        asked.push(request);
+        return request.product === 'ecs' ? cloud.url : undefined;
+      },
+    };
+    const routed = { env: { ...env, ALIBABA_CLOUD_REGION_ID: 'cn-shanghai' }, provider: 'alibaba', service: 'alibaba.ecs', endpointSources: [source] };
+    const response = await callRpc<{ RequestId: string }>(testContext(routed).ctx, { product: 'ecs', version: '2014-05-26', action: 'CancelTask', params: { TaskId: 't-1' } });
+    expect(response.status).toBe(200);
+    expect(cloud.received).toHaveLength(1);
+    expect(cloud.received[0]?.verdict).toMatchObject({ ok: true, accessKeyId: AK });
+    // The region the client resolved (here from the environment) is what the source is told.
+    expect(asked).toEqual([{ provider: 'alibaba', service: 'alibaba.ecs', product: 'ecs', region: 'cn-shanghai' }]);
+
+    // No opinion from the source: the product's own table decides, here refusing OOS without a region.
+    const error = await failure(callRpc(testContext({ ...routed, env }).ctx, { product: 'oos', version: '2019-06-01', action: 'CancelExecution', params: {} }));
+    expect(error).toMatchObject({ code: 'InvalidInput', issues: [{ field: 'regionId' }] });
+    expect(cloud.received).toHaveLength(1);
   });
 });
 

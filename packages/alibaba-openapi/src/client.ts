@@ -136,18 +136,25 @@ function regionOf(ctx: CallContext, regionId: string | undefined): string | unde
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }
 
-/** The origin to send to: the user's endpoint (checked by core's rules) or the product's default host. */
+/**
+ * The origin to send to: the user's endpoint or the host's endpoint source (through `ctx.endpointFor`,
+ * checked by core's rules), else the product's default host. Asked per request, so a source may route
+ * each region (or product) differently.
+ */
 function baseUrl(ctx: CallContext, product: AlibabaProduct, regionId: string | undefined): URL {
-  if (ctx.endpoint !== undefined) {
-    const url = checkEndpoint(ctx.endpoint, ctx.allowInsecureHttp);
+  const region = regionOf(ctx, regionId);
+  // A context from an older core (or built by hand) has no endpointFor: its override is all there is.
+  const endpoint = ctx.endpointFor?.({ product, region }) ?? ctx.endpoint;
+  if (endpoint !== undefined) {
+    const url = checkEndpoint(endpoint, ctx.allowInsecureHttp);
     if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-      throw new CancelKitError('InvalidInput', `endpoint: "${ctx.endpoint}" must be scheme://host[:port] without a path or query`, {
+      throw new CancelKitError('InvalidInput', `endpoint: "${endpoint}" must be scheme://host[:port] without a path or query`, {
         issues: [{ field: 'endpoint', message: 'must not contain a path, query or fragment', hint: 'e.g. http://127.0.0.1:8787' }],
       });
     }
     return url;
   }
-  return new URL(`https://${alibabaEndpoint(product, regionOf(ctx, regionId))}`);
+  return new URL(`https://${alibabaEndpoint(product, region)}`);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -4,6 +4,7 @@
  */
 import type { CancelKitErrorJSON } from './errors.js';
 import type { CredentialSource } from './credentials.js';
+import type { EndpointForRequest } from './endpoints.js';
 import type { HttpClient } from './transport.js';
 import type { Logger } from './logger.js';
 
@@ -93,6 +94,15 @@ export interface CallContext {
   credentials<C>(source: CredentialSource<C>): Promise<C>;
   /** Endpoint override for this plugin's service (from config or `--endpoint`), if any. */
   readonly endpoint?: string;
+  /**
+   * The endpoint to send one request to, before the provider's own default: the config / `--endpoint`
+   * override (`endpoint`, as is), else what the host's `EndpointSource` for this plugin's provider returns
+   * (checked with `checkEndpoint`; a bad URL is an InvalidInput naming the source), else `undefined` — then
+   * use your service's default. Call it per request and pass the result to `checkEndpoint` for a URL.
+   * Optional only because contexts built by hand or by an older core (core is a peer dependency) lack it:
+   * write `ctx.endpointFor?.(request) ?? ctx.endpoint`.
+   */
+  endpointFor?(request: EndpointForRequest): string | undefined;
   /** Allow plain http to a non-loopback endpoint (explicitly forced by the user). */
   readonly allowInsecureHttp: boolean;
   /** Provider settings from config (`config.providers[provider]`), e.g. default region, profile. */

@@ -15,6 +15,7 @@ import type {
 } from './contract.js';
 import { createCallContext } from './context.js';
 import type { CredentialSource } from './credentials.js';
+import type { EndpointSource } from './endpoints.js';
 import { CancelKitError, type CancelKitErrorJSON, serializeError, toCancelKitError } from './errors.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import { defaultBurst, RateLimiters } from './rate-limit.js';
@@ -81,6 +82,8 @@ export interface EngineDeps {
   secrets: SecretRegistry;
   http: () => Promise<HttpClient>;
   credentialOverrides: readonly CredentialSource<unknown>[];
+  /** Host endpoint sources, one per provider (optional: hosts that build an Engine themselves predate them). */
+  endpointSources?: readonly EndpointSource[];
   observers: readonly EngineObserver[];
   random?: () => number;
 }
@@ -156,6 +159,9 @@ export class Engine {
       http: this.#deps.http,
       ...(endpoint !== undefined ? { endpoint } : {}),
       allowInsecureHttp: config.allowInsecureHttp,
+      provider,
+      service,
+      endpointSources: this.#deps.endpointSources,
       providerConfig: config.providers[provider] ?? {},
       credentialOverrides: this.#deps.credentialOverrides,
       ...(config.profile !== undefined ? { profile: config.profile } : {}),

@@ -1,10 +1,12 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import type { CredentialSource } from './credentials.js';
+import type { EndpointSource } from './endpoints.js';
 import { definePlugin, isCancellablePlugin } from './contract.js';
 import { createCancelKit, createPluginModule } from './kit.js';
 import { type LogRecord, createLogger } from './logger.js';
 import { FakeCloud, fakePlugin } from './test-support/fake-plugin.js';
+import { routingPlugin, startNamedServer } from './test-support/named-server.js';
 import { TOKENS } from './tokens.js';
 import { CORE_VERSION } from './version.js';
 
@@ -91,6 +93,29 @@ describe('createCancelKit', () => {
     expect(endpoint).toBe('https://example.test');
     const [r] = await createCancelKit({ plugins: [plugin], config: { endpoints: { '*': 'http://example.test' } } }).cancel('fake.ep.job', { id: 'a' });
     expect(r).toMatchObject({ outcome: 'failed', error: { code: 'InvalidInput' } });
+  });
+
+  it('honours an EndpointSource a host ContainerModule binds, over a real request', async () => {
+    const [hostRoute, fallback] = await Promise.all([startNamedServer('host route'), startNamedServer('default')]);
+    const routed: EndpointSource = { provider: 'route', description: 'host router', resolve: ({ region }) => (region === 'region-1' ? hostRoute.url : undefined) };
+    const kit = createCancelKit({
+      plugins: [routingPlugin(() => fallback.url)],
+      modules: [
+        new ContainerModule(({ bind }) => {
+          bind(TOKENS.EndpointSource).toConstantValue(routed);
+        }),
+      ],
+    });
+    try {
+      expect(kit.container.getAll(TOKENS.EndpointSource)).toEqual([routed]);
+      const [result] = await kit.cancel('route.widgets.job', { id: 'w-1' });
+      expect(result).toMatchObject({ outcome: 'cancelled', reason: 'host route' });
+      expect(hostRoute.hits).toEqual(['/cancel/w-1']);
+      expect(fallback.hits).toEqual([]);
+    } finally {
+      await kit.close();
+      await Promise.all([hostRoute.close(), fallback.close()]);
+    }
   });
 
   it('definePlugin returns a frozen, tagged plain object', () => {

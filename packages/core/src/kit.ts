@@ -10,6 +10,7 @@ import { resolveConfig } from './config.js';
 import { systemClock } from './clock.js';
 import { type CancellablePlugin, type Clock, isCancellablePlugin } from './contract.js';
 import type { CredentialSource } from './credentials.js';
+import type { EndpointSource } from './endpoints.js';
 import type { EngineObserver } from './engine.js';
 import { type Logger, SecretRegistry, silentLogger } from './logger.js';
 import { TOKENS } from './tokens.js';
@@ -27,13 +28,15 @@ export function createPluginModule(plugin: CancellablePlugin<unknown> | readonly
 export interface CreateCancelKitOptions {
   /** Plugin objects or plugin ContainerModules. */
   plugins?: ReadonlyArray<CancellablePlugin<unknown> | ContainerModule>;
-  /** Extra host modules (bind a Logger, CredentialSource, HttpClientFactory, EngineObserver, …). */
+  /** Extra host modules (bind a Logger, CredentialSource, EndpointSource, HttpClientFactory, EngineObserver, …). */
   modules?: readonly ContainerModule[];
   config?: CancelKitConfig;
   logger?: Logger;
   clock?: Clock;
   /** Host credential sources; each overrides the plugins' default for its provider. */
   credentialSources?: readonly CredentialSource<unknown>[];
+  /** Host endpoint sources, one per provider: asked before the provider's own tables (a config endpoint still wins). */
+  endpointSources?: readonly EndpointSource[];
   observers?: readonly EngineObserver[];
   /** Share a secret registry with the host's own output (CLI error printing). */
   secrets?: SecretRegistry;
@@ -60,6 +63,7 @@ export function createCancelKit(options: CreateCancelKitOptions = {}): CancelKit
   if (!container.isBound(TOKENS.Logger)) container.bind(TOKENS.Logger).toConstantValue(options.logger ?? silentLogger);
   if (!container.isBound(TOKENS.Clock)) container.bind(TOKENS.Clock).toConstantValue(options.clock ?? systemClock);
   for (const source of options.credentialSources ?? []) container.bind(TOKENS.CredentialSource).toConstantValue(source);
+  for (const source of options.endpointSources ?? []) container.bind(TOKENS.EndpointSource).toConstantValue(source);
   for (const observer of options.observers ?? []) container.bind(TOKENS.EngineObserver).toConstantValue(observer);
 
   // A host that binds its own transport factory owns it; otherwise the kit creates (and closes) got.
@@ -79,6 +83,7 @@ export function createCancelKit(options: CreateCancelKitOptions = {}): CancelKit
     http: container.get<() => Promise<HttpClient>>(TOKENS.HttpClientFactory),
     ...(own ? { closeHttp: own.close } : {}),
     credentialSources: getAllSafe<CredentialSource<unknown>>(container, TOKENS.CredentialSource),
+    endpointSources: getAllSafe<EndpointSource>(container, TOKENS.EndpointSource),
     observers: getAllSafe<EngineObserver>(container, TOKENS.EngineObserver),
   });
   return { ...kit, container };

@@ -8,6 +8,7 @@ import { type CancelKitConfig, type ResolvedConfig, resolveConfig } from './conf
 import { systemClock } from './clock.js';
 import { type CancellablePlugin, type Clock, isCancellablePlugin, type OperationState, type PluginManifest } from './contract.js';
 import type { CredentialSource } from './credentials.js';
+import type { EndpointSource } from './endpoints.js';
 import { type BatchItem, type BatchOptions, type CancelOptions, Engine, type EngineObserver, type PlanEntry, type TargetResult } from './engine.js';
 import { CancelKitError } from './errors.js';
 import { type Logger, SecretRegistry, silentLogger } from './logger.js';
@@ -44,6 +45,8 @@ export interface CreateKitOptions {
   clock?: Clock;
   /** Host credential sources; each overrides the plugins' default for its provider. */
   credentialSources?: readonly CredentialSource<unknown>[];
+  /** Host endpoint sources, one per provider: asked before the provider's own tables (a config endpoint still wins). */
+  endpointSources?: readonly EndpointSource[];
   observers?: readonly EngineObserver[];
   /** Share a secret registry with the host's own output (CLI error printing). */
   secrets?: SecretRegistry;
@@ -62,6 +65,8 @@ export interface KitParts {
   /** Releases the transport when the kit created it (see `lazyHttpClient`); a host's own is left alone. */
   readonly closeHttp?: () => Promise<void>;
   readonly credentialSources: readonly CredentialSource<unknown>[];
+  /** Optional so that hosts assembling parts themselves keep compiling. */
+  readonly endpointSources?: readonly EndpointSource[];
   readonly observers: readonly EngineObserver[];
 }
 
@@ -102,6 +107,7 @@ export function buildKit(parts: KitParts): Kit {
     secrets,
     http: parts.http,
     credentialOverrides: parts.credentialSources,
+    endpointSources: parts.endpointSources ?? [],
     observers: parts.observers,
   });
 
@@ -133,6 +139,7 @@ export function createKit(options: CreateKitOptions = {}): Kit {
     clock: options.clock ?? systemClock,
     ...transport,
     credentialSources: options.credentialSources ?? [],
+    endpointSources: options.endpointSources ?? [],
     observers: options.observers ?? [],
   });
 }

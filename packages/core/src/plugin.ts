@@ -5,6 +5,7 @@
 export * from './contract.js';
 export * from './errors.js';
 export * from './credentials.js';
+export * from './endpoints.js';
 export * from './logger.js';
 export * from './schema.js';
 export * from './emulation.js';

@@ -4,6 +4,7 @@
  */
 import type { CancellablePlugin, Clock } from './contract.js';
 import type { CredentialSource } from './credentials.js';
+import type { EndpointSource } from './endpoints.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import type { HttpClient } from './transport.js';
 import type { ResolvedConfig } from './config.js';
@@ -17,6 +18,8 @@ export const TOKENS = Object.freeze({
   Clock: Symbol.for('cancelkit.Clock') as symbol & { __type?: Clock },
   /** Multi-bound: host overrides of credential sources, one per provider. */
   CredentialSource: Symbol.for('cancelkit.CredentialSource') as symbol & { __type?: CredentialSource<unknown> },
+  /** Multi-bound: host endpoint sources, one per provider, asked before the provider's own tables. */
+  EndpointSource: Symbol.for('cancelkit.EndpointSource') as symbol & { __type?: EndpointSource },
   /** `() => Promise<HttpClient>`: the shared transport. */
   HttpClientFactory: Symbol.for('cancelkit.HttpClientFactory') as symbol & { __type?: () => Promise<HttpClient> },
   SecretRegistry: Symbol.for('cancelkit.SecretRegistry') as symbol & { __type?: SecretRegistry },

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import type { EndpointRequest, EndpointSource } from '@cancelkit/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callApig } from './client.js';
 import { huaweiEndpoint } from './endpoints.js';
@@ -180,6 +181,31 @@ describe('callApig', () => {
       code: 'InvalidInput',
       issues: [{ field: 'region' }],
     });
+  });
+});
+
+describe('endpoint sources', () => {
+  it('sends to what a bound EndpointSource answers for the service and region, else to the SDK region table', async () => {
+    const asked: EndpointRequest[] = [];
+    const source: EndpointSource = {
+      provider: 'huaweicloud',
+      description: 'test router',
+      resolve(request) {
+        asked.push(request);
+        return request.region === 'cn-north-4' ? url : undefined;
+      },
+    };
+    current = testContext({ providerConfig: { ak: AK, sk: SK }, provider: 'huaweicloud', service: 'huaweicloud.dds', endpointSources: [source] });
+    const call = { service: 'dds', method: 'DELETE', pathSegments: ['v3', PID, 'scheduled-jobs', 'j'], projectId: PID } as const;
+    const result = await callApig(current.ctx, { ...call, region: 'cn-north-4' });
+    expect(result.status).toBe(204);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.verdict.ok).toBe(true);
+    expect(asked).toEqual([{ provider: 'huaweicloud', service: 'huaweicloud.dds', product: 'dds', region: 'cn-north-4' }]);
+
+    // No opinion from the source: the region table decides, refusing a region it does not list.
+    await expect(callApig(current.ctx, { ...call, region: 'xx-nowhere-9' })).rejects.toMatchObject({ code: 'InvalidInput', issues: [{ field: 'region' }] });
+    expect(seen).toHaveLength(1);
   });
 });
 

@@ -129,8 +129,14 @@ function checkCall(call: ApigCall): CheckedCall {
   return { path, search, body, operation };
 }
 
+/**
+ * The user's endpoint or the host's endpoint source (through `ctx.endpointFor`, checked by core's rules),
+ * else the SDK's region table. Asked per request, so a source may route each region differently.
+ */
 function buildUrl(ctx: CallContext, call: ApigCall, checked: CheckedCall): URL {
-  const base = ctx.endpoint !== undefined ? checkEndpoint(ctx.endpoint, ctx.allowInsecureHttp) : new URL(`https://${huaweiEndpoint(call.service, call.region)}`);
+  // A context from an older core (or built by hand) has no endpointFor: its override is all there is.
+  const endpoint = ctx.endpointFor?.({ product: call.service, region: call.region }) ?? ctx.endpoint;
+  const base = endpoint !== undefined ? checkEndpoint(endpoint, ctx.allowInsecureHttp) : new URL(`https://${huaweiEndpoint(call.service, call.region)}`);
   const url = new URL(base.origin);
   url.pathname = `${base.pathname.replace(/\/+$/, '')}/${checked.path}`;
   url.search = checked.search;

@@ -1,5 +1,5 @@
 /** A real CallContext for tests: core's got transport, a recording logger and a secret registry. */
-import { type CallContext, type CredentialSource, createCallContext, createHttpClient, createLogger, type HttpClient, type LogRecord, SecretRegistry } from '@cancelkit/core';
+import { type CallContext, type CredentialSource, createCallContext, type EndpointSource, createHttpClient, createLogger, type HttpClient, type LogRecord, SecretRegistry } from '@cancelkit/core';
 
 export interface TestContextOptions {
   endpoint?: string;
@@ -11,6 +11,10 @@ export interface TestContextOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   credentialOverrides?: readonly CredentialSource<unknown>[];
+  /** Host endpoint sources; they need the plugin's provider and service, as the engine passes them. */
+  endpointSources?: readonly EndpointSource[];
+  provider?: string;
+  service?: string;
 }
 
 export interface TestContext {

@@ -1,5 +1,5 @@
 /** A real CallContext (core's got transport, redacting logger) for tests that call a local server. */
-import { type CallContext, createCallContext, createLogger, type LogRecord, SecretRegistry } from '@cancelkit/core';
+import { type CallContext, createCallContext, type EndpointSource, createLogger, type LogRecord, SecretRegistry } from '@cancelkit/core';
 
 export interface TestContext {
   readonly ctx: CallContext;
@@ -15,6 +15,10 @@ export function testContext(options: {
   allowInsecureHttp?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Host endpoint sources; they need the plugin's provider and service, as the engine passes them. */
+  endpointSources?: readonly EndpointSource[];
+  provider?: string;
+  service?: string;
 }): TestContext {
   const secrets = new SecretRegistry();
   const logs: LogRecord[] = [];
