@@ -2,6 +2,7 @@ export * from './contract.js';
 export * from './errors.js';
 export * from './credentials.js';
 export * from './endpoints.js';
+export * from './request-input.js';
 export * from './logger.js';
 export * from './config.js';
 export * from './clock.js';

@@ -9,5 +9,6 @@ export * from './endpoints.js';
 export * from './logger.js';
 export * from './schema.js';
 export * from './emulation.js';
+export * from './request-input.js';
 export { checkEndpoint, isLoopbackHost, transportError, type HttpClient } from './transport.js';
 export { CORE_VERSION, USER_AGENT } from './version.js';
