@@ -99,6 +99,8 @@ describe('ACS3-HMAC-SHA256 parity with @alicloud/openapi-util getAuthorization',
       { date: DATE, nonce: NONCE },
     );
     expect(headers.authorization).toMatch(/SignedHeaders=content-type;host;x-acs-accesskey-id;/);
+    // The body hash is the official one too (getAuthorization below is handed whatever hash we sent).
+    expect(headers['x-acs-content-sha256']).toBe(official.hexEncode(official.hash(Buffer.from(body, 'utf8'), 'ACS3-HMAC-SHA256')));
     expect(headers.authorization).toBe(officialAcs3('POST', '/openapi/ha3/instances/ha-cn-1/tasks', query, headers, STS));
   });
 });
