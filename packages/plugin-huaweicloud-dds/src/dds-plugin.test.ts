@@ -166,7 +166,7 @@ describe('refusals', () => {
     expect(checked).toMatchObject({ outcome: 'not-found' });
     expect(deletes()).toHaveLength(0);
     const [direct] = await k.cancel(ID, params('3861199d-c196-4791-bcd0-b45fde754f50'), { precheck: false });
-    expect(direct).toMatchObject({ outcome: 'not-found', providerCode: 'DBS.200001' });
+    expect(direct).toMatchObject({ outcome: 'not-found', providerCode: 'DBS.200001', error: { code: 'NotFound' } });
   });
 
   it('a job of another project is not found in this one', async () => {

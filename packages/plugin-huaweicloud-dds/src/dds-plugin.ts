@@ -209,17 +209,19 @@ async function cancelJob(params: DdsParams, ctx: CallContext): Promise<CancelOut
       throw thrown;
     }
     const refused = `DDS refused the cancel (HTTP ${thrown.providerStatus}${thrown.providerCode ? `, ${thrown.providerCode}` : ''}${thrown.providerMessage ? `: ${thrown.providerMessage}` : ''})`;
-    const facts = {
+    // The list, not the status, says what the refusal was: a job that is not listed is NotFound, one in
+    // the wrong state NotCancellable, whatever 4xx DDS chose (a 400 would otherwise read as bad input).
+    const explained = (outcome: 'not-found' | 'already-finished' | 'not-cancellable'): CancelOutcome => ({
       target: params.jobId,
       ...(thrown.requestId ? { requestId: thrown.requestId } : {}),
       ...(thrown.providerCode ? { providerCode: thrown.providerCode } : {}),
-      // The list, not the status, says what the refusal was: a job in the wrong state is NotCancellable,
-      // whatever 4xx DDS chose for it (400 would otherwise read as the caller's bad input).
-      error: { ...serializeError(thrown), code: 'NotCancellable' as const, retryable: false },
-    };
-    if (!state.found) return { ...facts, outcome: 'not-found', reason: `${refused}; ${state.reason}` };
-    if (state.terminal) return { ...facts, outcome: 'already-finished', reason: `${refused}; ${state.reason}` };
-    if (!state.cancellable) return { ...facts, outcome: 'not-cancellable', reason: `${refused}; ${state.reason}` };
+      error: { ...serializeError(thrown), code: outcome === 'not-found' ? 'NotFound' : 'NotCancellable', retryable: false },
+      outcome,
+      reason: `${refused}; ${state.reason}`,
+    });
+    if (!state.found) return explained('not-found');
+    if (state.terminal) return explained('already-finished');
+    if (!state.cancellable) return explained('not-cancellable');
     // Still Pending: the refusal is about something else (permissions, parameters); report it as it is.
     throw thrown;
   }
