@@ -3,16 +3,7 @@
  * retries here except one: `SignatureNonceUsed` is re-signed once with a fresh nonce (the cloud asks for
  * exactly that). Every other retry decision belongs to the engine, which sees the classified error.
  */
-import {
-  type CallContext,
-  CancelKitError,
-  type ErrorCode,
-  checkEndpoint,
-  type InputIssue,
-  invalidInput,
-  isCancelKitError,
-  transportError,
-} from '@cancelkit/core/plugin';
+import { type CallContext, CancelKitError, checkEndpoint, type ErrorCode, type InputIssue, invalidInput, isCancelKitError, jsonBody, transportError } from '@cancelkit/core/plugin';
 import { signAcs3 } from './acs3.js';
 import { type AlibabaCredentials, alibabaCredentialSource } from './credentials.js';
 import { buildPath, percentEncode } from './encoding.js';
@@ -345,15 +336,7 @@ export async function callRoa<T = Record<string, unknown>>(ctx: CallContext, cal
   }
   const query = toQuery(call.query ?? {}, 'query', issues);
   checkUrlLength(path, query, 'query', issues);
-  let body: string | undefined;
-  if (call.body !== undefined) {
-    if (call.method === 'GET') issues.push({ field: 'body', message: 'a GET request cannot carry a body', hint: 'send the values in query instead' });
-    try {
-      body = JSON.stringify(call.body);
-    } catch {
-      issues.push({ field: 'body', message: 'must be JSON-serialisable', hint: 'no BigInt values or cycles' });
-    }
-  }
+  const body = jsonBody(call.method, call.body, issues);
   if (issues.length > 0) throw invalid(call.action, issues);
   return send<T>(ctx, {
     style: 'roa',

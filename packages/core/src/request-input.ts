@@ -167,3 +167,19 @@ export function bodyProblem(value: unknown): InputProblem | undefined {
   if (typeof value !== 'string') return REQUEST_PROBLEMS.body;
   return isWellFormed(value) ? undefined : REQUEST_PROBLEMS.illFormed;
 }
+
+/**
+ * A provider client's JSON body: `undefined` stays absent; anything else is serialised, with an issue for
+ * a GET (got refuses a GET body on its own, which would surface as a retryable transport error) or for a
+ * value JSON cannot hold (BigInt, cycles).
+ */
+export function jsonBody(method: string, body: unknown, issues: InputIssue[]): string | undefined {
+  if (body === undefined) return undefined;
+  if (method === 'GET') issues.push({ field: 'body', message: 'a GET request cannot carry a body', hint: 'send the values in query instead' });
+  try {
+    return JSON.stringify(body);
+  } catch {
+    issues.push({ field: 'body', message: 'must be JSON-serialisable', hint: 'no BigInt values or cycles' });
+    return undefined;
+  }
+}

@@ -3,16 +3,7 @@
  * segment encoded exactly once), sign (or attach the IAM token), send through core's shared got
  * instance, and map errors. Nothing here logs or throws a header, the SK or a token.
  */
-import {
-  type CallContext,
-  CancelKitError,
-  checkEndpoint,
-  type ErrorCode,
-  type InputIssue,
-  invalidInput,
-  transportError,
-  Unauthenticated,
-} from '@cancelkit/core/plugin';
+import { type CallContext, CancelKitError, checkEndpoint, type ErrorCode, type InputIssue, invalidInput, jsonBody, transportError, Unauthenticated } from '@cancelkit/core/plugin';
 import { type HuaweiCredentials, huaweiCredentialSource } from './credentials.js';
 import { rfc3986Encode } from './encoding.js';
 import { type HuaweiService, huaweiEndpoint } from './endpoints.js';
@@ -107,16 +98,7 @@ function checkCall(call: ApigCall): CheckedCall {
   if (call.operation !== undefined && (typeof call.operation !== 'string' || !OPERATION.test(call.operation))) {
     issues.push({ field: 'operation', message: 'must be 1 to 128 printable ASCII characters', hint: 'e.g. CancelScheduledTask' });
   }
-  let body: string | undefined;
-  if (call.body !== undefined) {
-    // got refuses a GET body on its own, which would surface as a (retryable) transport error.
-    if (call.method === 'GET') issues.push({ field: 'body', message: 'a GET request cannot carry a body', hint: 'send the values in query instead' });
-    try {
-      body = JSON.stringify(call.body);
-    } catch {
-      issues.push({ field: 'body', message: 'must be JSON-serialisable', hint: 'no BigInt values or cycles' });
-    }
-  }
+  const body = jsonBody(call.method, call.body, issues);
   // A URL longer than servers take is refused here, naming the caller's field, rather than by the signer.
   const path = segments.join('/');
   const search = pairs.join('&');
