@@ -144,6 +144,14 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     emulations: [...emulations.values()],
     ...(ctx.debug ? { log: (line: string) => ctx.errPrinter.err(`${line}\n`) } : {}),
   });
+  // Listen for Ctrl-C / SIGTERM before the banner says the emulator is ready: whoever reads the banner and
+  // stops it at once must meet the clean shutdown, not the default signal disposition.
+  const stopRequested = new Promise<SignalName>((resolve) => {
+    const off = ctx.io.onSignal((s) => {
+      off();
+      resolve(s);
+    });
+  });
 
   const reachAt = clientUrl(emulator.url);
   const isDemoKey = !key || (key.accessKeyId === DEMO_CREDENTIALS.accessKeyId && key.secret === DEMO_CREDENTIALS.accessKeySecret);
@@ -181,12 +189,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
   lines.push('', 'Ctrl-C stops it.', '');
   ctx.printer.out(lines.join('\n'));
 
-  const signal = await new Promise<SignalName>((resolve) => {
-    const off = ctx.io.onSignal((s) => {
-      off();
-      resolve(s);
-    });
-  });
+  const signal = await stopRequested;
   await emulator.stop();
   ctx.errPrinter.info(`emulator stopped (${signal}).\n`);
   return EXIT.ok;

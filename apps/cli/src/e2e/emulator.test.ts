@@ -45,7 +45,7 @@ async function startCliEmulator(args: string[], env: Record<string, string> = {}
 async function stopCliEmulator(server: ReturnType<typeof spawnCli>): Promise<{ stdout: string; stderr: string }> {
   server.child.kill('SIGTERM');
   const stopped = await server.done;
-  expect(stopped.code, stopped.stderr).toBe(0);
+  expect(stopped.code, `signal ${String(stopped.signal)}; stderr: ${stopped.stderr}`).toBe(0);
   return stopped;
 }
 
