@@ -255,6 +255,35 @@ describe('engine: exactly one final record per target', () => {
     expect(cloud.maxInFlight).toBe(3);
   });
 
+  it('items whose plugin or target cannot be spelled (objects with a throwing toString) still get one InvalidInput record each', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('ok');
+    const { kit } = kitFor(cloud);
+    const hostile = { toString: 0 } as unknown as string;
+    const results = await collect(
+      kit.run(
+        [
+          { plugin: hostile, params: [] },
+          { plugin: 'fake.jobs.job', params: { ids: [hostile] } },
+          { plugin: 'x'.repeat(100_000), params: {} },
+          { plugin: 'fake.jobs.job', params: { ids: ['ok'] } },
+        ],
+        { concurrency: 1 },
+      ),
+    );
+    expect(results.map((r) => [r.item, r.outcome, r.error?.code])).toEqual([
+      [0, 'failed', 'InvalidInput'],
+      [1, 'failed', 'InvalidInput'],
+      [2, 'failed', 'InvalidInput'],
+      [3, 'cancelled', undefined],
+    ]);
+    expect(results[0]).toMatchObject({ plugin: '<object>', target: '#1' });
+    expect(results[1]?.target).toBe('#2');
+    expect(results[2]?.plugin.length).toBeLessThanOrEqual(256);
+    expect(results[2]?.error?.message.length).toBeLessThan(200);
+    expect(cloud.cancelCalls).toEqual([['ok']]);
+  });
+
   it('skips targets the caller already settled (resume)', async () => {
     const cloud = new FakeCloud();
     cloud.add('a');

@@ -138,11 +138,21 @@ export class Engine {
   }
 
   plugin(id: string): CancellablePlugin<unknown> {
+    // Batch items and HTTP bodies reach here untyped: a non-string id is refused before it is ever
+    // interpolated (a template literal on { toString: 0 } throws a TypeError, not a useful error).
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new CancelKitError('InvalidInput', 'The plugin id must be a non-empty string.', {
+        issues: [{ field: 'plugin', message: `expected a plugin id string, got ${id === null ? 'null' : typeof id}` }],
+        hint: 'Name an installed plugin, e.g. "alibaba.ecs.task"; `cancelkit plugins list` shows them.',
+      });
+    }
     const plugin = this.#deps.plugins.get(id);
     if (!plugin) {
       const known = [...this.#deps.plugins.keys()].sort();
-      throw new CancelKitError('InvalidInput', `Unknown plugin "${id}".`, {
-        issues: [{ field: 'plugin', message: `"${id}" is not installed` }],
+      // Quoted as JSON and shortened: the id is caller input and may hold control characters or a megabyte.
+      const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
+      throw new CancelKitError('InvalidInput', `Unknown plugin ${shown}.`, {
+        issues: [{ field: 'plugin', message: `${shown} is not installed` }],
         hint: known.length > 0 ? `Installed plugins: ${known.join(', ')}.` : 'No plugins are installed.',
       });
     }
@@ -669,9 +679,18 @@ export class Engine {
 function badItemResult(item: BatchItem, itemIndex: number, error: CancelKitError, targetParam?: string): TargetResult {
   const params = item.params as Record<string, unknown> | undefined;
   const raw = params && typeof params === 'object' && targetParam ? params[targetParam] : undefined;
-  const named = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : Array.isArray(raw) ? raw.join(',') : undefined;
+  // Only strings and numbers are spelled out: String() on an arbitrary object can throw ({ toString: 0 })
+  // or run the caller's code, and a record for bad input must never fail to be written.
+  const scalar = (value: unknown): string | undefined =>
+    typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+  const named = Array.isArray(raw)
+    ? raw.every((part) => scalar(part) !== undefined)
+      ? raw.map(scalar).join(',')
+      : undefined
+    : scalar(raw);
+  const pluginName = typeof item.plugin === 'string' ? item.plugin : `<${item.plugin === null ? 'null' : typeof item.plugin}>`;
   return {
-    plugin: typeof item.plugin === 'string' ? item.plugin : String(item.plugin),
+    plugin: pluginName.length <= 256 ? pluginName : `${pluginName.slice(0, 253)}...`,
     target: named && named.length > 0 && named.length <= 256 ? named : `#${itemIndex + 1}`,
     outcome: 'failed',
     error: serializeError(error),

@@ -17,7 +17,7 @@ function readScale(raw: string | undefined): number {
 }
 
 function readSeed(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'random') return undefined;
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) throw new RangeError(`RELIABILITY_SEED must be an integer, got ${JSON.stringify(raw)}`);
   return value;

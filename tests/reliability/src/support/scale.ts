@@ -14,7 +14,7 @@ function readScale(raw: string | undefined): number {
 }
 
 function readSeed(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return Math.floor(Math.random() * 0x7fffffff);
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'random') return Math.floor(Math.random() * 0x7fffffff);
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) throw new RangeError(`RELIABILITY_SEED must be an integer, got ${JSON.stringify(raw)}`);
   return value;
