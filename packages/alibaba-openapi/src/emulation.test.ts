@@ -1,3 +1,4 @@
+import { classifyAlibabaError } from './errors.js';
 import type { AuthContext, EmulatorRequest } from '@cancelkit/core/emulation';
 import { describe, expect, it } from 'vitest';
 import { isoSeconds, signAcs3 } from './acs3.js';
@@ -148,6 +149,12 @@ describe('alibabaRoaProtocol', () => {
     });
     expect(alibabaRoaProtocol.throttled()).toMatchObject({ status: 400, code: 'Throttling.User' });
     expect(alibabaRoaProtocol.serverError()).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+    // RAM's refusal, which the client maps to PermissionDenied (exit 4, HTTP 403).
+    for (const protocol of [alibabaRpcProtocol, alibabaRoaProtocol]) {
+      const error = protocol.forbidden?.('CancelTask');
+      expect(error).toMatchObject({ status: 403, code: 'Forbidden.RAM' });
+      expect(classifyAlibabaError(error?.code, error?.status ?? 0).code).toBe('PermissionDenied');
+    }
   });
 
   it('rejects stale ACS3 requests with the cloud code', () => {

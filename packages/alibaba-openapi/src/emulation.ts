@@ -97,6 +97,8 @@ function newRequestId(): string {
 const apiNotFound = () => new EmulatedError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
 const throttled = () => new AlibabaEmulatedError(400, 'Throttling.User', 'Request was denied due to user flow control.');
 const serverError = () => new EmulatedError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+/** RAM's refusal of an action the caller's policy does not grant: the code and text every Alibaba product answers. */
+const forbidden = () => new EmulatedError(403, 'Forbidden.RAM', "User not authorized to operate on the specified resource, or this API doesn't support RAM.");
 
 /**
  * How an Alibaba Cloud client uses an emulator key: `providers.alibaba` as this package's credential
@@ -166,6 +168,7 @@ export const alibabaRpcProtocol: EmulationProtocol = Object.freeze({
     new EmulatedError(400, 'InvalidVersion', 'Specified parameter Version is not valid.'),
   throttled,
   serverError,
+  forbidden,
   newRequestId,
   responseHeaders,
   clientSettings: alibabaClientSettings,
@@ -210,6 +213,7 @@ export const alibabaRoaProtocol: EmulationProtocol = Object.freeze({
   unknownApi: (_request: EmulatorRequest) => apiNotFound(),
   throttled,
   serverError,
+  forbidden,
   newRequestId,
   responseHeaders,
   clientSettings: alibabaClientSettings,

@@ -120,6 +120,11 @@ export interface EmulationProtocol {
   throttled(): EmulatedError;
   /** The cloud's 5xx error (used by the `serverError` fault). */
   serverError(): EmulatedError;
+  /**
+   * The cloud's answer to a call the caller's policy does not allow (used by the `deny` fault). Optional
+   * for third-party protocols: the emulator then answers a plain 403 `Forbidden`.
+   */
+  forbidden?(action: string): EmulatedError;
   /** A fresh request id in the cloud's format. */
   newRequestId(): string;
   /** Headers every response carries (e.g. `x-acs-request-id`). */

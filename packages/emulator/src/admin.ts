@@ -37,7 +37,7 @@ export const ADMIN_ENDPOINTS: Readonly<Record<string, string>> = Object.freeze({
   'GET /_emulator/operations/<service>/<id>': 'one operation',
   'GET /_emulator/faults': 'the active faults and the seed in use',
   'PUT /_emulator/faults':
-    '{"throttle": 0..1, "serverError": 0..1, "reset": 0..1, "resetBefore": 0..1, "resetAfter": 0..1, "latencyMs": n, "maxQps": n, "seed": n} replaces the faults (see "faultFields")',
+    '{"throttle": 0..1, "serverError": 0..1, "reset": 0..1, "resetBefore": 0..1, "resetAfter": 0..1, "latencyMs": n, "maxQps": n, "seed": n, "deny": ["CancelTask"]} replaces the faults (see "faultFields")',
   'DELETE /_emulator/faults': 'clear every fault',
   'GET /_emulator/requests': 'the cloud requests received: method, path, action, service, signature verdict, status',
   'DELETE /_emulator/requests': 'forget the request log',

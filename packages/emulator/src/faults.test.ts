@@ -122,6 +122,61 @@ describe('faults', () => {
     expect(index.json.admin['PUT /_emulator/faults']).toContain('"resetBefore": 0..1, "resetAfter": 0..1');
   });
 
+  it('deny refuses the named actions (or services) with a 403 after authentication, changes nothing, and leaves other calls alone', async () => {
+    const emulator = await startFake();
+    emulator.createOperation('fake.widgets', { widgetId: 'w-1' });
+    const set = await adminJson(emulator.url, 'PUT', '/_emulator/faults', { deny: ['CancelWidget', 'CancelWidget'] });
+    expect(set.json.faults).toMatchObject({ deny: ['CancelWidget'] });
+    const denied = await rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' });
+    // The fake protocol has no forbidden(): the emulator's plain 403 stands in.
+    expect([denied.status, denied.json.Code]).toEqual([403, 'Forbidden']);
+    expect(emulator.listOperations('fake.widgets')[0]?.status).toBe('Running');
+    expect(emulator.requests().at(-1)).toMatchObject({ action: 'CancelWidget', fault: 'deny', status: 403, signature: { ok: true } });
+    expect((await rpc(emulator.url, 'DescribeWidgets')).status).toBe(200);
+    // A wrong signature is still refused as such: permission is checked only for an authenticated caller.
+    expect((await rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' }, { secret: 'wrong' })).json.Code).not.toBe('Forbidden');
+
+    emulator.setFaults({ deny: ['fake.widgets'] });
+    expect((await rpc(emulator.url, 'DescribeWidgets')).status).toBe(403);
+    emulator.setFaults({ deny: ['*'] });
+    expect((await rpc(emulator.url, 'DescribeWidgets')).status).toBe(403);
+    emulator.setFaults({});
+    expect((await rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' })).status).toBe(200);
+  });
+
+  it('deny draws nothing from the seeded PRNG: the same seed meets the same faults with or without it', async () => {
+    const emulator = await startFake();
+    // Denied calls interleaved with allowed ones: the allowed ones meet exactly the faults they meet alone.
+    emulator.setFaults({ throttle: 0.5, seed: 11, deny: ['Explode'] });
+    const interleaved: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      expect(await outcome(rpc(emulator.url, 'Explode'))).toBe('403 Forbidden');
+      interleaved.push(await outcome(rpc(emulator.url, 'DescribeWidgets')));
+    }
+    emulator.setFaults({ throttle: 0.5, seed: 11 });
+    const alone: string[] = [];
+    for (let i = 0; i < 20; i++) alone.push(await outcome(rpc(emulator.url, 'DescribeWidgets')));
+    expect(interleaved).toEqual(alone);
+    expect(new Set(alone)).toEqual(new Set(['ok', '400 Throttling.User']));
+  });
+
+  it('validates deny, naming the entry at fault', async () => {
+    const emulator = await startFake();
+    for (const [deny, field] of [
+      ['CancelWidget', 'deny'],
+      [['CancelWidget', 'bad name'], 'deny[1]'],
+      [[7], 'deny[0]'],
+      [['x\r\ny'], 'deny[0]'],
+      [Array.from({ length: 300 }, (_, i) => `A${i}`), 'deny'],
+    ] as const) {
+      const bad = await adminJson(emulator.url, 'PUT', '/_emulator/faults', { deny });
+      expect(bad.status, JSON.stringify(deny).slice(0, 40)).toBe(400);
+      expect(bad.json.error).toMatchObject({ code: 'InvalidInput', field });
+    }
+    const index = await adminJson(emulator.url, 'GET', '/_emulator/');
+    expect(index.json.faultFields.deny).toContain('permission error');
+  });
+
   it('latencyMs delays cloud calls but not admin calls', async () => {
     const emulator = await startFake();
     emulator.setFaults({ latencyMs: 150 });

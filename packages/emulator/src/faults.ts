@@ -25,9 +25,19 @@ export interface FaultSettings {
   maxQps?: number;
   /** Seed of the PRNG behind the probabilities (any integer). */
   seed?: number;
+  /**
+   * Calls the caller has no permission for, answered with the protocol's permission error (a RAM or IAM
+   * policy that does not grant them): action names (`CancelTask`), service ids (`alibaba.ecs`), or `*`.
+   * Deterministic and drawn from no PRNG, so adding it leaves every seeded fault sequence as it was.
+   */
+  deny?: string[];
 }
 
 export type FaultDecision = 'none' | 'maxQps' | 'throttle' | 'serverError' | 'reset-before' | 'reset-after';
+
+/** Entries of `deny`: an action name, a service id, or `*`; no spaces or control characters. */
+const DENY_ENTRY = /^[\w.:*-]{1,128}$/;
+const MAX_DENY_ENTRIES = 256;
 
 export const MAX_LATENCY_MS = 60_000;
 
@@ -41,9 +51,10 @@ export const FAULT_FIELDS: Readonly<Record<keyof FaultSettings, string>> = Objec
   resetBefore: '0..1: probability of a TCP reset before the handler runs: nothing changed, the client hears nothing',
   resetAfter: '0..1: probability of a TCP reset after the handler applied the change: changed, the client hears nothing',
   seed: 'integer: seeds the PRNG behind the probabilities; same seed and same requests, same faults',
+  deny: 'array of action names ("CancelTask"), service ids ("alibaba.ecs") or "*": those calls get the protocol permission error (403), before any other fault',
 });
 const PROBABILITIES = ['throttle', 'serverError', 'reset', 'resetBefore', 'resetAfter'] as const;
-const KNOWN_FIELDS = new Set<string>([...PROBABILITIES, 'latencyMs', 'maxQps', 'seed']);
+const KNOWN_FIELDS = new Set<string>([...PROBABILITIES, 'latencyMs', 'maxQps', 'seed', 'deny']);
 
 /** Checks fault settings from JSON or code; names every bad field. `null` means "off" for any field. */
 export function parseFaultSettings(input: unknown): FaultSettings {
@@ -83,6 +94,17 @@ export function parseFaultSettings(input: unknown): FaultSettings {
       issues.push({ field: 'seed', message: `must be an integer, got ${JSON.stringify(seed)}` });
     } else settings.seed = seed;
   }
+  const deny = raw.deny;
+  if (deny !== undefined && deny !== null) {
+    if (!Array.isArray(deny) || deny.length > MAX_DENY_ENTRIES) {
+      issues.push({ field: 'deny', message: `must be an array of at most ${MAX_DENY_ENTRIES} action names or service ids, got ${JSON.stringify(deny)?.slice(0, 80)}`, hint: 'e.g. {"deny": ["CancelTask"]}' });
+    } else {
+      const bad = deny.findIndex((entry) => typeof entry !== 'string' || !DENY_ENTRY.test(entry));
+      if (bad >= 0) {
+        issues.push({ field: `deny[${bad}]`, message: `must be an action name, a service id or "*", got ${JSON.stringify(deny[bad])?.slice(0, 80)}`, hint: 'e.g. "CancelTask" or "alibaba.ecs"' });
+      } else if (deny.length > 0) settings.deny = [...new Set(deny as string[])];
+    }
+  }
   if (issues.length > 0) throw invalidInput(issues, 'faults');
   return settings;
 }
@@ -119,6 +141,12 @@ export class FaultInjector {
 
   get latencyMs(): number {
     return this.#settings.latencyMs ?? 0;
+  }
+
+  /** Whether `deny` refuses this service's action: by action name, by service id, or `*`. */
+  denies(service: string, action: string): boolean {
+    const deny = this.#settings.deny;
+    return deny !== undefined && (deny.includes(action) || deny.includes(service) || deny.includes('*'));
   }
 
   /** Decides the fate of one authenticated cloud call. */

@@ -26,7 +26,7 @@ export interface RequestLogEntry {
   readonly status: number;
   readonly accessKeyId?: string;
   readonly requestId?: string;
-  /** The fault injected, if any: `throttle`, `maxQps`, `serverError`, `reset-before`, `reset-after`. */
+  /** The fault injected, if any: `deny`, `throttle`, `maxQps`, `serverError`, `reset-before`, `reset-after`. */
   readonly fault?: string;
   /** Why the emulator failed internally (handler bug), if it did. */
   readonly error?: string;

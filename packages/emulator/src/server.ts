@@ -13,7 +13,7 @@ import {
   type AuthContext,
   type AuthVerdict,
   type EmulatedCall,
-  type EmulatedError,
+  EmulatedError,
   type EmulatedOperation,
   type EmulationProtocol,
   type EmulatorCredential,
@@ -126,6 +126,11 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, status: number
   if (status !== 204 && status !== 304) headers['content-length'] = String(payload?.length ?? 0);
   res.writeHead(status, headers);
   res.end(req.method === 'HEAD' ? undefined : payload);
+}
+
+/** The protocol's permission error for the `deny` fault, or a plain 403 from a protocol that has none. */
+function forbiddenError(protocol: EmulationProtocol, action: string): EmulatedError {
+  return protocol.forbidden?.(action) ?? new EmulatedError(403, 'Forbidden', `The caller is not allowed to call ${action}.`);
 }
 
 /** Drops the connection with a TCP reset (the client sees ECONNRESET), as a crashing load balancer would. */
@@ -384,6 +389,13 @@ class Emulator implements RunningEmulator {
       return;
     }
     const accessKeyId = verdict.accessKeyId;
+    // A permission check follows authentication and comes before any other fault, as a cloud's policy
+    // engine refuses before the service sees the call; it draws nothing from the seeded PRNG.
+    if (this.#faults.denies(emulation.service, route.action)) {
+      const status = this.#answerError(req, res, protocol, forbiddenError(protocol, route.action), requestId);
+      finish({ ...described, signature, accessKeyId, status, fault: 'deny' });
+      return;
+    }
     const decision: FaultDecision = this.#faults.decide(this.#options.now());
     if (decision === 'maxQps' || decision === 'throttle' || decision === 'serverError') {
       const error = decision === 'serverError' ? protocol.serverError() : protocol.throttled();

@@ -86,6 +86,8 @@ describe('huaweiApigProtocol shapes', () => {
     });
     expect(huaweiApigProtocol.throttled()).toMatchObject({ status: 429, code: 'APIGW.0308' });
     expect(huaweiApigProtocol.serverError().status).toBeGreaterThanOrEqual(500);
+    expect(huaweiApigProtocol.forbidden?.('DeleteScheduledJob')).toMatchObject({ status: 403, code: 'APIGW.0302' });
+    expect(huaweiApigProtocol.forbidden?.('DeleteScheduledJob')?.message).toContain('DeleteScheduledJob');
     expect(huaweiApigProtocol.newRequestId()).toMatch(/^[0-9a-f]{32}$/);
     expect(huaweiApigProtocol.responseHeaders('rid')).toEqual({ 'x-request-id': 'rid' });
   });

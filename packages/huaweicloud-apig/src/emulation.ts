@@ -162,6 +162,11 @@ export const huaweiApigProtocol: EmulationProtocol = Object.freeze({
   serverError(): EmulatedError {
     return new EmulatedError(502, APIGW_CODES.backendUnavailable, 'Backend unavailable.');
   },
+  // IAM's refusal at the gateway (403 APIGW.0302). Services may instead answer their own 403 code; the
+  // client classifies by status, so either reads as PermissionDenied.
+  forbidden(action: string): EmulatedError {
+    return new EmulatedError(403, APIGW_CODES.forbidden, `The IAM user is not authorized to perform ${action}.`);
+  },
   newRequestId(): string {
     return randomUUID().replace(/-/g, '');
   },

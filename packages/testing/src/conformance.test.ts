@@ -123,6 +123,15 @@ describe('runConformance', () => {
     ]);
   });
 
+  it('catches a permission refusal mapped outside the taxonomy it belongs to', async () => {
+    const results = await run(fakeJobsPlugin('forbidden-as-unknown'));
+    expect(failed(results)).toEqual(['errors:permission-denied']);
+    expect(results.get('errors:permission-denied')?.problems).toEqual([
+      "cancel, answered with the emulator's permission refusal, gave Unknown; expected PermissionDenied",
+      "inspect, answered with the emulator's permission refusal, threw Unknown; expected PermissionDenied",
+    ]);
+  });
+
   it('catches a network failure rethrown raw (outside the taxonomy, headers and all)', async () => {
     const results = await run(fakeJobsPlugin('raw-network-error'));
     expect(failed(results)).toEqual(['errors:transient', 'no-secret-leak']);

@@ -618,6 +618,9 @@ async function errorRules(h: Harness): Promise<RuleResult[]> {
     { rule: 'errors:throttled', code: 'Throttled', label: 'throttling error', faults: { throttle: 1 } },
     { rule: 'errors:transient', code: 'Transient', label: 'server error (5xx)', faults: { serverError: 1 } },
     { rule: 'errors:unauthenticated', code: 'Unauthenticated', label: 'wrong secret', ctx: 'wrong' },
+    // The emulator's `deny` fault answers with the protocol's own refusal (Forbidden.RAM, APIGW.0302) or,
+    // for a protocol without one, a plain 403 Forbidden.
+    { rule: 'errors:permission-denied', code: 'PermissionDenied', label: 'permission refusal', faults: { deny: ['*'] } },
     { rule: 'errors:transient', code: 'Transient', label: 'connection reset', faults: { reset: 1 }, ambiguous: true, truth: true, seeds: RESET_SEEDS },
     // Last: the emulator answers the slow calls only after the kit has moved on (and drops them when it
     // stops), so a late cancel cannot change an operation another scenario is watching.
@@ -761,7 +764,7 @@ export async function runConformance<P>(plugin: CancellablePlugin<P>, options: C
     results.push(...(await guard(() => parseRules(h), ['parse-rejects-invalid', 'parse-sends-no-request'])));
     results.push(...(await guard(() => inspectRules(h), ['inspect-read-only', 'inspect-states'])));
     results.push(...(await guard(() => cancelRules(h), caseList(options.cases).map((c) => c.rule))));
-    results.push(...(await guard(() => errorRules(h), ['errors:throttled', 'errors:transient', 'errors:unauthenticated'])));
+    results.push(...(await guard(() => errorRules(h), ['errors:throttled', 'errors:transient', 'errors:unauthenticated', 'errors:permission-denied'])));
     results.push(secretRule(h));
   } catch (error) {
     const reason = `setup failed: ${error instanceof Error ? error.message : String(error)}`;

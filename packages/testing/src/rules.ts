@@ -15,6 +15,7 @@ export const RULE_TITLES = {
   'errors:throttled': "the cloud's throttling error maps to Throttled",
   'errors:transient': 'server errors, connection resets and timeouts map to Transient (ambiguous when the cancel may have been applied)',
   'errors:unauthenticated': 'a wrong secret maps to Unauthenticated',
+  'errors:permission-denied': "the cloud's permission refusal (403) maps to PermissionDenied",
   'no-secret-leak': 'no credential secret appears in any error, outcome, state or log record',
 } as const;
 

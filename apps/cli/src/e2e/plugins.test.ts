@@ -1,9 +1,9 @@
 /**
  * Every plugin, every outcome, through the built CLI against the real emulator: cancelled,
  * already-finished, not-cancellable, not-found, and failed (unauthenticated, permission denied, throttled
- * or transient, spread over the plugins) — each with its exit code. Permission denied is provoked where
- * the emulator can refuse a caller: OOS (User.NoPermission) and DDS (a project the key is not authorised
- * for); the emulated ECS, Tair and OpenSearch APIs have no permission model to refuse with.
+ * or transient, spread over the plugins) — each with its exit code. Permission denied is provoked for
+ * every plugin by the emulator's `deny` fault (the cloud's RAM / IAM refusal, 403), and besides through
+ * the services' own refusals: OOS (User.NoPermission) and DDS (a project the key is not authorised for).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +22,7 @@ interface Case {
   outcome: string;
   exit: number;
   /** Which emulator: the plain one, or one with faults / refusal settings. */
-  on?: 'main' | 'throttle' | 'boom' | 'oosRefuse' | 'oosNoPermission' | 'ha3Undocumented';
+  on?: 'main' | 'throttle' | 'boom' | 'deny' | 'oosRefuse' | 'oosNoPermission' | 'ha3Undocumented';
   env?: Record<string, string>;
 }
 
@@ -142,7 +142,7 @@ const PLUGINS: PluginCases[] = [
   },
 ];
 
-type FailureKind = 'unauthenticated' | 'throttled' | 'transient';
+type FailureKind = 'unauthenticated' | 'denied' | 'throttled' | 'transient';
 
 /** How each failure is provoked; every plugin gets at least one, and every exit code is covered twice. */
 const FAILURE_CASES: Record<FailureKind, Omit<Case, 'args'>> = {
@@ -152,16 +152,17 @@ const FAILURE_CASES: Record<FailureKind, Omit<Case, 'args'>> = {
     exit: 3,
     env: { ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-value', HUAWEICLOUD_SDK_SK: 'wrong-secret-value' },
   },
+  denied: { name: 'denied by policy', on: 'deny', outcome: 'failed', exit: 4 },
   throttled: { name: 'throttled', on: 'throttle', outcome: 'failed', exit: 7 },
   transient: { name: 'server errors', on: 'boom', outcome: 'failed', exit: 8 },
 };
 
 const FAILURES: Record<string, FailureKind[]> = {
-  'alibaba.ecs.task': ['unauthenticated', 'transient'],
-  'alibaba.tair.ops-event': ['throttled'],
-  'alibaba.oos.execution': ['transient'],
-  'alibaba.opensearch.fsm-task': ['throttled', 'unauthenticated'],
-  'huaweicloud.dds.scheduled-job': ['unauthenticated', 'throttled', 'transient'],
+  'alibaba.ecs.task': ['unauthenticated', 'denied', 'transient'],
+  'alibaba.tair.ops-event': ['denied', 'throttled'],
+  'alibaba.oos.execution': ['denied', 'transient'],
+  'alibaba.opensearch.fsm-task': ['denied', 'throttled', 'unauthenticated'],
+  'huaweicloud.dds.scheduled-job': ['unauthenticated', 'denied', 'throttled', 'transient'],
 };
 
 const emulators: Record<NonNullable<Case['on']>, RunningEmulator> = {} as Record<NonNullable<Case['on']>, RunningEmulator>;
@@ -172,7 +173,8 @@ let HA3_UNDOCUMENTED: Op;
 beforeAll(async () => {
   // Fast retries: the throttled / transient cases exhaust them on purpose.
   writeFileSync(path.join(scratch.dir, 'cancelkit.config.json'), JSON.stringify({ retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } }));
-  const [main, throttle, boom, oosRefuse, oosNoPermission] = await Promise.all([
+  const [main, throttle, boom, deny, oosRefuse, oosNoPermission] = await Promise.all([
+    startTestEmulator(),
     startTestEmulator(),
     startTestEmulator(),
     startTestEmulator(),
@@ -181,12 +183,13 @@ beforeAll(async () => {
   ]);
   throttle.setFaults({ throttle: 1 });
   boom.setFaults({ serverError: 1 });
+  deny.setFaults({ deny: ['*'] });
   // The admin API only creates documented states, so this task is loaded from a state file instead.
   HA3_UNDOCUMENTED = { ...(main.createOperation('alibaba.opensearch', { status: 'running' }) as Op), status: 'suspended' };
   const statePath = path.join(scratch.dir, 'ha3-state.json');
   writeFileSync(statePath, JSON.stringify({ format: 'cancelkit-emulator-state', version: 1, savedAt: new Date().toISOString(), operations: [HA3_UNDOCUMENTED] }));
   const ha3Undocumented = await startTestEmulator({ statePath });
-  Object.assign(emulators, { main, throttle, boom, oosRefuse, oosNoPermission, ha3Undocumented });
+  Object.assign(emulators, { main, throttle, boom, deny, oosRefuse, oosNoPermission, ha3Undocumented });
 });
 
 afterAll(async () => {
@@ -223,6 +226,12 @@ describe.each(PLUGINS)('$plugin', (p) => {
       expect(doc.results[0]?.outcome, context).toBe(c.outcome);
       expect(run.code, context).toBe(c.exit);
       if (op) expect(doc.results[0]?.target).toBe(op.id);
+      if (c.exit === 4) expect(doc.results[0]?.error?.code, context).toBe('PermissionDenied');
+      if (c.on === 'deny') {
+        // Refused by policy: the operation is as it was, and the log shows every call refused.
+        const after = emulators.deny.listOperations(p.service).find((o) => o.id === op?.id);
+        expect(after?.status, context).toBe(op?.status);
+      }
       if (c.outcome === 'cancelled') {
         expect(doc.results[0]?.requestId, context).toEqual(expect.any(String));
         const after = emulators.main.listOperations(p.service).find((o) => o.id === op?.id);

@@ -144,6 +144,7 @@ export type Breakage =
   | 'inspect-mutates'
   | 'bad-manifest'
   | 'throttled-as-unknown'
+  | 'forbidden-as-unknown'
   | 'logs-secret'
   | 'lenient-parse'
   | 'cancel-without-request'
@@ -246,6 +247,7 @@ export function fakeJobsPlugin(breakage: Breakage = 'none', options: { leakUrl?:
     if (reply.status === 429) {
       return new CancelKitError(breakage === 'throttled-as-unknown' ? 'Unknown' : 'Throttled', `Fake Jobs throttled the call: ${message}`, options);
     }
+    if (reply.status === 403 && breakage !== 'forbidden-as-unknown') return new CancelKitError('PermissionDenied', `Fake Jobs refused the call: ${message}`, options);
     if (reply.status >= 500) return new CancelKitError('Transient', `Fake Jobs failed: ${message}`, options);
     if (reply.status === 404) return new CancelKitError('NotFound', message, options);
     if (reply.status === 409) return new CancelKitError('NotCancellable', message, options);
