@@ -31,6 +31,12 @@ const EMULATOR_OPTIONS: Record<string, OptionSpec> = {
       'Its secret (env CANCELKIT_EMULATOR_ACCESS_KEY_SECRET, preferred: a secret on the command line is visible to other users in `ps` and lands in shell history).',
   },
   'project-id': { type: 'string', valueName: 'id', description: 'Huawei project id bound to the key (env CANCELKIT_EMULATOR_PROJECT_ID).' },
+  faults: {
+    type: 'string',
+    valueName: 'json',
+    description:
+      'Start with these faults, as PUT /_emulator/faults takes them, e.g. \'{"throttle":0.2,"seed":7}\' or \'{"deny":["CancelTask"]}\' (GET /_emulator/ lists every fault).',
+  },
   ...pickOptions(['config', 'debug', 'quiet', 'help']),
 };
 
@@ -83,7 +89,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   },
   {
     name: 'emulator',
-    usage: ['cancelkit emulator [--port 8787] [--host 127.0.0.1] [--state file] [--access-key-id id] [--project-id id]'],
+    usage: ['cancelkit emulator [--port 8787] [--host 127.0.0.1] [--state file] [--access-key-id id] [--project-id id] [--faults json]'],
     summary: 'Run the local emulator of every installed plugin’s cloud service',
     description:
       'Verifies request signatures like the clouds do. Credentials default to the public demo pair; --access-key-id, --access-key-secret and --project-id change them, each overriding its CANCELKIT_EMULATOR_* variable. Pass secrets through CANCELKIT_EMULATOR_ACCESS_KEY_SECRET rather than --access-key-secret: command lines are visible in `ps`. A non-demo secret is never printed. Stops cleanly on Ctrl-C / SIGTERM.',
@@ -91,6 +97,7 @@ export const COMMANDS: readonly CommandInfo[] = [
     examples: [
       'cancelkit emulator',
       'cancelkit emulator --port 9000 --state ./emulator-state.json',
+      `cancelkit emulator --faults '{"throttle":0.2,"reset":0.05,"seed":42}'`,
       'CANCELKIT_EMULATOR_ACCESS_KEY_SECRET=… cancelkit emulator --access-key-id team-ak --project-id team-project',
     ],
     module: 'emulator',

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { type EmulatorCredential, emulatorClientSettings, type ServiceEmulation } from '@cancelkit/core/emulation';
-import { CancelKitError } from '@cancelkit/core/plugin';
+import { CancelKitError, isCancelKitError } from '@cancelkit/core/plugin';
 import { parseStrict, stringValue, usageError } from '../args.js';
 import type { CommandInfo } from '../commands.js';
 import { loadConfigFile } from '../config.js';
@@ -84,6 +84,26 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** `--faults '{"throttle":0.2}'`: JSON, checked by the emulator's own fault parser; a usage error names the field. */
+function parseFaultsFlag<T>(text: string, parse: (input: unknown) => T): T {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw usageError(`--faults is not JSON (${(error as Error).message}).`, `Quote it for the shell, e.g. --faults '{"throttle":0.2,"seed":7}'.`);
+  }
+  try {
+    return parse(input);
+  } catch (error) {
+    if (isCancelKitError(error)) {
+      const issue = error.issues[0];
+      const what = error.issues.map((i) => `${i.field || 'faults'} ${i.message}`).join('; ');
+      throw usageError(`--faults: ${what}.`, issue?.hint ?? 'See GET /_emulator/ ("faultFields") for every fault and its range.');
+    }
+    throw error;
+  }
+}
+
 export async function run(ctx: CommandContext, info: CommandInfo): Promise<number> {
   const { values, positionals } = parseStrict(ctx.args, info.options, { commandLine: 'cancelkit emulator', helpCommand: 'cancelkit emulator --help' });
   if (values.help === true) {
@@ -91,7 +111,10 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     return EXIT.ok;
   }
   if (positionals.length > 0) throw usageError(`Unexpected argument "${positionals[0]}" for \`cancelkit emulator\`.`, 'See `cancelkit emulator --help`.');
-  const { startEmulator, emulatorOptionsFromEnv, DEMO_CREDENTIALS, DEFAULT_PORT, EMULATOR_ENV } = await import('@cancelkit/emulator');
+  const { startEmulator, emulatorOptionsFromEnv, parseFaultSettings, DEMO_CREDENTIALS, DEFAULT_PORT, EMULATOR_ENV } = await import('@cancelkit/emulator');
+  const faultsFlag = stringValue(values, 'faults');
+  // Checked before anything starts: a typo in a fault must not leave a fault-free emulator running.
+  const faults = faultsFlag !== undefined ? parseFaultsFlag(faultsFlag, parseFaultSettings) : undefined;
   const fromEnv = emulatorOptionsFromEnv(ctx.io.env);
   const chosen = chooseCredential(
     {
@@ -144,6 +167,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     emulations: [...emulations.values()],
     ...(ctx.debug ? { log: (line: string) => ctx.errPrinter.err(`${line}\n`) } : {}),
   });
+  if (faults) emulator.setFaults(faults);
   // Listen for Ctrl-C / SIGTERM before the banner says the emulator is ready: whoever reads the banner and
   // stops it at once must meet the clean shutdown, not the default signal disposition.
   const stopRequested = new Promise<SignalName>((resolve) => {
@@ -170,6 +194,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
     `cancelkit emulator listening on ${emulator.url}`,
     `services: ${emulator.services.join(', ')}`,
     statePath ? `state: ${statePath}` : 'state: in memory (use --state FILE to keep it)',
+    ...(faults ? [`faults: ${JSON.stringify(emulator.currentFaults())}`] : []),
     '',
     isDemoKey ? 'credentials (the public demo key; it opens nothing but this emulator):' : `credentials (from ${from || 'the demo key'}):`,
     `  access key id      ${key?.accessKeyId ?? DEMO_CREDENTIALS.accessKeyId}`,

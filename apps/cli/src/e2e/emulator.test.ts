@@ -150,6 +150,33 @@ describe('cancelkit emulator credential flags', () => {
   });
 });
 
+describe('cancelkit emulator --faults', () => {
+  it('starts with the given faults: the banner shows them and a denied CancelTask exits 4, changing nothing', async () => {
+    const { url, server } = await startCliEmulator(['--faults', '{"deny":["CancelTask"],"seed":5}']);
+    expect(JSON.parse(/^faults: (.*)$/m.exec(server.stdout())?.[1] ?? 'null')).toEqual({ deny: ['CancelTask'], seed: 5 });
+    const task = (await admin(url, 'POST', '/_emulator/operations', { service: 'alibaba.ecs', taskAction: 'ImportImage', taskStatus: 'Processing' })).json;
+    const run = await cancelEcs(url, task, { id: 'cancelkit-demo-ak', secret: 'cancelkit-demo-sk' });
+    expect(run.code, run.stderr).toBe(4);
+    expect(JSON.parse(run.stdout).results[0]).toMatchObject({ outcome: 'failed', error: { code: 'PermissionDenied', providerCode: 'Forbidden.RAM' } });
+    expect((await admin(url, 'GET', `/_emulator/operations/alibaba.ecs/${task.id}`)).json.status).toBe('Processing');
+    await stopCliEmulator(server);
+  });
+
+  it('refuses faults that are not JSON or name a bad field as a usage error, starting nothing', async () => {
+    const env = { PATH: process.env.PATH ?? '', HOME: scratch.dir };
+    for (const [faults, message] of [
+      ['{throttle:0.2}', '--faults is not JSON'],
+      ['{"throttle":2}', '--faults: throttle must be a probability from 0 to 1'],
+      ['{"thrtotle":0.2}', '--faults: thrtotle is not a fault'],
+    ] as const) {
+      const run = await runCli(['emulator', '--port', '0', '--faults', faults], { cwd: scratch.dir, env });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stdout).not.toContain('listening');
+    }
+  });
+});
+
 describe('cancelkit emulator --state keeps used nonces', () => {
   it('refuses a captured signed request replayed after a restart, with the cloud nonce code, changing nothing', async () => {
     const statePath = path.join(scratch.dir, 'emulator-state.json');
