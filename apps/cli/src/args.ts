@@ -32,7 +32,10 @@ export const GLOBAL_OPTIONS = {
   'allow-insecure-http': { type: 'boolean', description: 'Allow plain http to a non-loopback --endpoint.' },
   output: { type: 'string', short: 'o', valueName: 'table|json|ndjson', description: 'Output format (default: table on a terminal, json otherwise).' },
   precheck: { type: 'boolean', negated: true, description: 'Skip the pre-check through inspect and send the cancel at once.' },
-  wait: { type: 'boolean', description: 'After cancelling, poll until the operation reaches a terminal state.' },
+  wait: {
+    type: 'boolean',
+    description: 'After cancelling, poll until the operation reaches a terminal state (exit 10 if --timeout passes first, or if its state cannot be read).',
+  },
   timeout: { type: 'string', valueName: 'duration', description: 'How long --wait waits (10m, 90s, 1h; default 10m).' },
   concurrency: { type: 'string', valueName: 'n', description: 'Targets in flight at once in a batch (default 8).' },
   qps: { type: 'string', valueName: 'n', description: 'Requests per second, per service (default: each plugin’s own).' },

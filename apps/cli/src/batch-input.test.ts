@@ -71,4 +71,11 @@ describe('format detection', () => {
     expect(detectFormat('plugin,task-id')).toBe('csv');
     expect(parseBatch('plugin,id\na.b.c,1\n')).toHaveLength(1);
   });
+
+  it('looks past leading comment lines, which NDJSON allows (a batch piped on stdin has no file name)', () => {
+    const text = '# stale ECS tasks\n// exported 2024-05-01\n\n{"plugin":"a.b.c","params":{"taskId":"t1"}}\n';
+    expect(detectFormat(text)).toBe('ndjson');
+    expect(parseBatch(text)).toEqual([{ line: 4, plugin: 'a.b.c', params: { taskId: 't1' } }]);
+    expect(detectFormat('# targets\nplugin,task-id\na.b.c,t1\n')).toBe('csv');
+  });
 });

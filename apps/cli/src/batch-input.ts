@@ -19,12 +19,18 @@ export interface BatchEntry {
   readonly problem?: { message: string; hint?: string };
 }
 
-/** Picks the format from the file name, else from the first non-blank character. */
+/**
+ * Picks the format from the file name, else from the first character that is not blank or part of a
+ * leading comment line (`#`, `//`: NDJSON skips them, so they must not make a piped NDJSON batch CSV).
+ */
 export function detectFormat(text: string, fileName?: string): BatchFormat {
   const lower = fileName?.toLowerCase() ?? '';
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl') || lower.endsWith('.json')) return 'ndjson';
-  const first = text.replace(/^\uFEFF/, '').trimStart()[0];
+  const first = text
+    .replace(/^\uFEFF/, '')
+    .replace(/^(?:[^\S\n]*(?:(?:#|\/\/)[^\n]*)?\n)*/, '')
+    .trimStart()[0];
   return first === '{' ? 'ndjson' : 'csv';
 }
 

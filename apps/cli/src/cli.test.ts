@@ -380,6 +380,23 @@ describe('plan and inspect', () => {
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^error: key revoked\n\(provider code Auth.Failed, request id req-\d+\)\n$/);
   });
+
+  it.each([
+    ['plan', 'SIGINT', 130],
+    ['plan', 'SIGTERM', 143],
+    ['inspect', 'SIGINT', 130],
+    ['inspect', 'SIGTERM', 143],
+  ] as const)('%s interrupted by %s while the cloud answers exits %i, not as a transient failure', async (command, signal, exit) => {
+    cloud.jobs.set('job-int', 'slow');
+    const io = captureIo({ cwd: ws.dir });
+    const running = main([command, 'fixture.jobs.job', '--region', 'r1', '--job-id', 'job-int', '--endpoint', cloud.url, '-o', 'json'], io);
+    const deadline = Date.now() + 5000;
+    while (cloud.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    io.signal(signal);
+    expect(await running).toBe(exit);
+    expect(io.err()).toContain(`Interrupted (${signal})`);
+    expect(io.err()).not.toContain('    at ');
+  });
 });
 
 describe('plugins', () => {
@@ -515,6 +532,18 @@ describe('batches', () => {
     // The summary covers every target of the batch, including the one an earlier run settled.
     expect(doc.summary).toMatchObject({ total: 2, cancelled: 2, skipped: 1 });
     expect(cloud.requests.some((q) => q.path.includes('job-j1'))).toBe(false);
+  });
+
+  it('the journal never holds the credential, even when the cloud echoes it', async () => {
+    cloud.jobs.set('job-js1', 'echo-secret');
+    const file = ws.file('journal-secret.ndjson', JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: 'job-js1' } }));
+    const journal = path.join(ws.dir, 'journal-secret.journal');
+    const r = await cli(['cancel', '--from', file, '--journal', journal, '--endpoint', cloud.url, '-o', 'json']);
+    expect(r.code).toBe(8);
+    expect(r.out).toContain('[REDACTED]');
+    const text = readFileSync(journal, 'utf8');
+    expect(text).not.toContain(FIXTURE_TOKEN);
+    expect((JSON.parse(text.trim()) as ResultRecord).error?.message).toBe('server echoed [REDACTED]');
   });
 
   it("a resumed batch's exit code and summary count the outcomes earlier runs settled", async () => {

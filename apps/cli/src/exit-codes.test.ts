@@ -15,6 +15,8 @@ describe('exit codes', () => {
       2, 3, 4, 5, 6, 7, 8, 1, 1,
     ]);
     expect(exitCodeForRecord({ outcome: 'cancelled', waited: { timedOut: true } })).toBe(10);
+    expect(exitCodeForRecord({ outcome: 'cancelled', waited: { timedOut: false, gaveUp: { code: 'PermissionDenied', message: 'no' } } })).toBe(10);
+    expect(exitCodeForRecord({ outcome: 'cancelled', waited: { timedOut: false } })).toBe(0);
   });
 
   it('batches: 0 when all ended well, the shared code when none did, else 9', () => {

@@ -38,7 +38,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.throttled, 'throttled, still after retries'],
   [EXIT.transient, 'transient failure (network, 5xx), still after retries'],
   [EXIT.partial, 'batch: some targets ended well and others did not, or they failed in different ways'],
-  [EXIT.waitTimeout, '--wait: cancelled, but not finished before --timeout'],
+  [EXIT.waitTimeout, '--wait: cancelled, but not seen finished (--timeout passed, or its state could not be read)'],
   [EXIT.interrupted, 'interrupted (Ctrl-C); 143 for SIGTERM'],
   [EXIT.outputClosed, 'stdout was closed early (e.g. piped to head): output stopped, a batch started no new targets'],
 ];
@@ -52,13 +52,13 @@ export function exitCodeForError(code: string | undefined): number {
 export interface ExitRelevant {
   readonly outcome: string;
   readonly error?: { readonly code?: string } | undefined;
-  readonly waited?: { readonly timedOut: boolean } | undefined;
+  readonly waited?: { readonly timedOut: boolean; readonly gaveUp?: unknown } | undefined;
 }
 
 export function exitCodeForRecord(record: ExitRelevant): number {
   switch (record.outcome) {
     case 'cancelled':
-      return record.waited?.timedOut ? EXIT.waitTimeout : EXIT.ok;
+      return record.waited?.timedOut || record.waited?.gaveUp ? EXIT.waitTimeout : EXIT.ok;
     case 'already-finished':
       return EXIT.ok;
     case 'not-found':

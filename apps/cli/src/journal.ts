@@ -20,7 +20,9 @@ export interface JournalEntry {
 }
 
 function entryOf(plugin: string, target: string, outcome: Outcome, waited: unknown): JournalEntry {
-  const timedOut = typeof waited === 'object' && waited !== null && (waited as { timedOut?: unknown }).timedOut === true;
+  // A wait that gave up (inspect refused) exits 10 like a timeout, so the journal marks it the same way.
+  const w = typeof waited === 'object' && waited !== null ? (waited as { timedOut?: unknown; gaveUp?: unknown }) : undefined;
+  const timedOut = w !== undefined && (w.timedOut === true || (typeof w.gaveUp === 'object' && w.gaveUp !== null));
   return { plugin, target, outcome, ...(timedOut ? { timedOut: true as const } : {}) };
 }
 
@@ -45,18 +47,25 @@ export function readJournalText(text: string): Map<string, JournalEntry> {
 export class Journal {
   readonly #fd: number;
   readonly #entries: Map<string, JournalEntry>;
+  readonly #redact: (text: string) => string;
   #closed = false;
 
   private constructor(
     readonly file: string,
     fd: number,
     entries: Map<string, JournalEntry>,
+    redact: (text: string) => string,
   ) {
     this.#fd = fd;
     this.#entries = entries;
+    this.#redact = redact;
   }
 
-  static open(file: string): Journal {
+  /**
+   * `redact` is applied to every line before it is written (the CLI passes its secret registry's), so a
+   * credential a cloud echoed in an error message lands in the journal file as `[REDACTED]`, as on screen.
+   */
+  static open(file: string, redact: (text: string) => string = (text) => text): Journal {
     let fd: number;
     try {
       fd = openSync(file, 'a+');
@@ -66,7 +75,7 @@ export class Journal {
       });
     }
     const text = readFileSync(file, 'utf8');
-    const journal = new Journal(file, fd, readJournalText(text));
+    const journal = new Journal(file, fd, readJournalText(text), redact);
     if (text.length > 0 && !text.endsWith('\n')) {
       // A torn last line (crash mid-write): end it so the next record starts on a line of its own.
       writeSync(fd, '\n');
@@ -93,7 +102,7 @@ export class Journal {
   /** Appends one record and syncs it to disk before returning. */
   append(record: ResultRecord): void {
     if (this.#closed) throw new Error('journal is closed');
-    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
+    writeSync(this.#fd, `${this.#redact(JSON.stringify(record))}\n`);
     fdatasyncSync(this.#fd);
     this.#entries.set(key(record.plugin, record.target), entryOf(record.plugin, record.target, record.outcome, record.waited));
   }

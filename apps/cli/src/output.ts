@@ -98,6 +98,7 @@ function explanation(record: ResultRecord): string {
     parts.push(record.error.providerCode ? `${record.error.code} ${record.error.providerCode}: ${record.error.message}` : `${record.error.code}: ${record.error.message}`);
   } else if (record.reason) parts.push(record.reason);
   if (record.waited?.timedOut) parts.push('still running when --timeout passed');
+  if (record.waited?.gaveUp) parts.push(`stopped waiting: its state could not be read (${record.waited.gaveUp.code}: ${record.waited.gaveUp.message})`);
   return parts.join('; ').replace(/\s+/g, ' ');
 }
 

@@ -29,7 +29,7 @@ export interface ResultRecord {
   /** Provider status seen by the last inspect, when there was one. */
   status?: string;
   /** With `--wait`. */
-  waited?: { terminal: boolean; timedOut: boolean; status?: string };
+  waited?: { terminal: boolean; timedOut: boolean; status?: string; gaveUp?: { code: string; message: string } };
 }
 
 export interface Summary {
@@ -78,6 +78,7 @@ export function toRecord(result: TargetResult, line?: number, flags?: readonly P
       terminal: result.waited.terminal,
       timedOut: result.waited.timedOut,
       ...(result.waited.status !== undefined ? { status: result.waited.status } : {}),
+      ...(result.waited.gaveUp !== undefined ? { gaveUp: { code: result.waited.gaveUp.code, message: result.waited.gaveUp.message } } : {}),
     };
   }
   return record;

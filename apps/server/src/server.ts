@@ -342,10 +342,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request, reply) => {
-        if (runner.stopping) {
-          reply.header('connection', 'close');
-          throw new HttpProblem('Transient', 'The server is shutting down.', { hint: 'Retry against another instance or after the restart.', headers: { 'retry-after': '5' } });
-        }
+        if (runner.stopping) throw shuttingDown(reply);
         // An address that keeps failing is refused before its token is checked: were a right token let
         // through, a 200 among the 429s would still tell a guesser when it had won.
         const blockedMs = authFailures.peek(request.ip);
@@ -471,6 +468,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
           ...(request_.wait !== undefined ? { wait: request_.wait } : {}),
           ...('concurrency' in request_ && request_.concurrency !== undefined ? { concurrency: request_.concurrency } : {}),
         };
+        // A request let in before the shutdown began may reach this point after it (its body was still
+        // arriving): it is refused like a new one, before anything is recorded or sent.
+        if (runner.stopping) throw shuttingDown(reply);
         let created: ReturnType<JobRunner['submit']>;
         try {
           created = runner.submit(
@@ -668,6 +668,12 @@ class Deadline {
   clear(): void {
     clearTimeout(this.#timer);
   }
+}
+
+/** The answer to a request the server will not take because it is shutting down. */
+function shuttingDown(reply: FastifyReply): HttpProblem {
+  reply.header('connection', 'close');
+  return new HttpProblem('Transient', 'The server is shutting down.', { hint: 'Retry against another instance or after the restart.', headers: { 'retry-after': '5' } });
 }
 
 function tooManyAuthFailures(waitMs: number): HttpProblem {

@@ -137,7 +137,7 @@ export async function startServer(config: ResolvedServerConfig, options: StartOp
   }
 
   const database = config.database ?? (config.backend === 'emulator' ? ':memory:' : path.resolve(config.baseDir, 'cancelkit-server.db'));
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
   try {
     app = buildServer({
       plugins,
@@ -150,6 +150,9 @@ export async function startServer(config: ResolvedServerConfig, options: StartOp
     });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    // A server built but not listening (the port is taken) still holds the job database's exclusive lock
+    // and the engine: close it, so nothing of this attempt outlives it.
+    await app?.close().catch(() => undefined);
     await emulator?.stop();
     throw error;
   }

@@ -502,7 +502,7 @@ export class JobStore {
   /**
    * Ends a job. Targets still pending are marked `interrupted` (status `interrupted`) or `failed`
    * (status `completed`: the engine ended without a record for them, which it promises never to do).
-   * Returns the target records this settled.
+   * Returns the target records this settled, in the order they settled.
    */
   finishJob(
     jobId: string,
@@ -523,7 +523,9 @@ export class JobStore {
         for (const position of positions) this.#sql.failTarget.run(this.#nextSeq(jobId), now, JSON.stringify(error), jobId, position);
       }
       this.#sql.finishJob.run(status, now, options.note ?? null, now, jobId);
-      return positions.map((position) => toTarget(this.#sql.target.get(jobId, position) as Row));
+      // In the order they settled (seq), not by position: targets never started get their seq before those
+      // in flight, and a live SSE stream drops any result whose seq is not above the last one it sent.
+      return positions.map((position) => toTarget(this.#sql.target.get(jobId, position) as Row)).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
     });
   }
 

@@ -182,6 +182,24 @@ describe('engine: ambiguous failures are reconciled through inspect', () => {
     expect(r?.outcome).toBe('cancelled');
   });
 
+  it('a raw AbortError not caused by the caller (a plugin\u2019s own timeout) is reconciled, not blindly re-sent', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    const base = fakePlugin(cloud);
+    // The cloud applies the cancel, then the plugin's own timer aborts the request before the answer arrives.
+    const timingOut = definePlugin({
+      ...base,
+      async cancel(params: { ids: string[] }) {
+        await cloud.cancel(params.ids);
+        throw new DOMException('This operation was aborted', 'AbortError');
+      },
+    });
+    const kit = createKit({ plugins: [timingOut], clock: new VirtualClock() });
+    const [r] = await kit.cancel('fake.jobs.job', { ids: ['a'] }, { precheck: false });
+    expect(cloud.cancelCalls).toHaveLength(1);
+    expect(r).toMatchObject({ outcome: 'cancelled', attempts: 1 });
+  });
+
   it('refines a NotCancellable answer into already-finished when inspect says so', async () => {
     const cloud = new FakeCloud();
     cloud.add('a', 'done');
@@ -532,6 +550,25 @@ describe('engine: plan and wait', () => {
     expect(real.map((r) => r.outcome)).toEqual(plan.map((p) => p.expected));
   });
 
+  it('plan matches the real run for a target inspect did not report (the pre-check sends its cancel)', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.add('b', 'done');
+    // An inspect that answers for some targets only: the pre-check decides nothing for 'a' and sends its cancel.
+    const base = fakePlugin(cloud);
+    const partial = definePlugin({ ...base, inspect: async (params: { ids: string[] }) => (await cloud.inspect(params.ids)).filter((s) => s.target !== 'a') });
+    const kit = createKit({ plugins: [partial], clock: new VirtualClock() });
+    const plan = await kit.plan('fake.jobs.job', { ids: ['a', 'b'] });
+    expect(cloud.cancelCalls).toHaveLength(0);
+    const real = await kit.cancel('fake.jobs.job', { ids: ['a', 'b'] });
+    expect(cloud.cancelCalls).toEqual([['a']]);
+    expect(plan.map((p) => [p.target, p.action, p.expected])).toEqual([
+      ['a', 'cancel', 'cancelled'],
+      ['b', 'skip', 'already-finished'],
+    ]);
+    expect(real.map((r) => r.outcome)).toEqual(plan.map((p) => p.expected));
+  });
+
   it('wait polls until terminal or times out', async () => {
     const cloud = new FakeCloud();
     cloud.add('a');
@@ -544,5 +581,18 @@ describe('engine: plan and wait', () => {
     const [w] = await kit.wait('fake.jobs.job', { ids: ['stuck'] });
     expect(w).toMatchObject({ terminal: false, timedOut: true });
     expect(clock.now() - t0).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('wait keeps polling through transient inspect failures, but stops at once when inspect is refused for good', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a', 'locked');
+    const { kit, clock } = kitFor(cloud, { config: { wait: { intervalMs: 1_000, timeoutMs: 600_000 } } });
+    // A principal that may cancel but not read: every poll would be refused until the timeout.
+    cloud.inspectFaults = [{ code: 'Transient' }, { code: 'PermissionDenied' }, { code: 'PermissionDenied' }];
+    const t0 = clock.now();
+    const [w] = await kit.wait('fake.jobs.job', { ids: ['a'] });
+    expect(w).toMatchObject({ terminal: false, timedOut: false, gaveUp: { code: 'PermissionDenied', message: 'injected PermissionDenied' } });
+    expect(cloud.inspectCalls).toHaveLength(2);
+    expect(clock.now() - t0).toBeLessThan(600_000);
   });
 });

@@ -16,7 +16,7 @@ import type {
 import { createCallContext } from './context.js';
 import type { CredentialSource } from './credentials.js';
 import type { EndpointSource } from './endpoints.js';
-import { CancelKitError, type CancelKitErrorJSON, serializeError, toCancelKitError } from './errors.js';
+import { CancelKitError, type CancelKitErrorJSON, type ErrorCode, serializeError, toCancelKitError } from './errors.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import { defaultBurst, RateLimiters } from './rate-limit.js';
 import { checkEndpoint, type HttpClient } from './transport.js';
@@ -31,9 +31,21 @@ export interface TargetResult extends CancelOutcome {
   readonly durationMs: number;
   /** The last state seen through `inspect`, when there was one. */
   readonly state?: OperationState;
-  /** With `wait`: whether the operation reached a terminal state before the timeout. */
-  readonly waited?: { readonly terminal: boolean; readonly timedOut: boolean; readonly status?: string };
+  /**
+   * With `wait`: whether the operation reached a terminal state before the timeout. `gaveUp` says why the
+   * wait ended early without one: `inspect` was refused in a way polling cannot fix (credentials,
+   * permission), so waiting out the timeout would only repeat the refusal.
+   */
+  readonly waited?: {
+    readonly terminal: boolean;
+    readonly timedOut: boolean;
+    readonly status?: string;
+    readonly gaveUp?: { readonly code: ErrorCode; readonly message: string };
+  };
 }
+
+/** Refusals of `inspect` that no amount of polling clears: `wait` stops at once on them. */
+const WAIT_STOPPERS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['Unauthenticated', 'PermissionDenied', 'InvalidInput']);
 
 export interface CancelOptions {
   /** Inspect first and skip what cannot be cancelled (default true when the plugin can inspect). */
@@ -296,10 +308,16 @@ export class Engine {
     const states = await this.#inspectParsed(plugin, params, signal);
     return targets.map((target) => {
       const state = states.find((s) => s.target === target);
-      const decision = decide(state ?? { target, found: false, terminal: false, cancelled: false, cancellable: false });
+      // The pre-check's own decision, a missing state included (it sends the cancel and lets the cloud answer).
+      const decision = decide(state);
       const base = { plugin: pluginId, target, ...(state ? { state } : {}) };
       return decision.kind === 'cancel'
-        ? { ...base, action: 'cancel' as const, expected: 'cancelled' as const }
+        ? {
+            ...base,
+            action: 'cancel' as const,
+            expected: 'cancelled' as const,
+            ...(state ? {} : { reason: 'Inspect reported nothing about this target; a real run would send the cancel request.' }),
+          }
         : { ...base, action: 'skip' as const, expected: decision.outcome, ...withReason(decision.reason) };
     });
   }
@@ -538,6 +556,7 @@ export class Engine {
     const out = new Map<string, { waited: NonNullable<TargetResult['waited']>; state?: OperationState }>();
     const narrowed = plugin.select ? plugin.select(params, targets) : params;
     let last = new Map<string, OperationState>();
+    let gaveUp: { code: ErrorCode; message: string } | undefined;
     while (pending.size > 0) {
       try {
         const states = await this.#inspectParsed(plugin, narrowed, signal);
@@ -550,7 +569,12 @@ export class Engine {
           }
         }
       } catch (thrown) {
-        this.#deps.logger.warn('inspect failed while waiting', { plugin: plugin.manifest.id, code: toCancelKitError(thrown).code });
+        const error = toCancelKitError(thrown);
+        this.#deps.logger.warn('inspect failed while waiting', { plugin: plugin.manifest.id, code: error.code });
+        if (WAIT_STOPPERS.has(error.code)) {
+          gaveUp = { code: error.code, message: error.message };
+          break;
+        }
       }
       if (pending.size === 0) break;
       const left = deadline - clock.now();
@@ -559,7 +583,8 @@ export class Engine {
     }
     for (const target of pending) {
       const state = last.get(target);
-      out.set(target, { waited: { terminal: false, timedOut: true, ...(state?.status ? { status: state.status } : {}) }, ...(state ? { state } : {}) });
+      const waited = gaveUp ? { terminal: false, timedOut: false, gaveUp } : { terminal: false, timedOut: true };
+      out.set(target, { waited: { ...waited, ...(state?.status ? { status: state.status } : {}) }, ...(state ? { state } : {}) });
     }
     return out;
   }

@@ -37,7 +37,7 @@ describe('error taxonomy', () => {
     expect(toCancelKitError(new TypeError('boom'))).toMatchObject({ code: 'Unknown', message: 'boom' });
     const abort = new Error('aborted');
     abort.name = 'AbortError';
-    expect(toCancelKitError(abort).code).toBe('Transient');
+    expect(toCancelKitError(abort)).toMatchObject({ code: 'Transient', ambiguous: true });
     const original = new InvalidInput('bad');
     expect(toCancelKitError(original)).toBe(original);
   });

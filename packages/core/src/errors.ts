@@ -151,7 +151,8 @@ export function isCancelKitError(value: unknown): value is CancelKitError {
 export function toCancelKitError(value: unknown): CancelKitError {
   if (isCancelKitError(value)) return value;
   if (value instanceof Error && value.name === 'AbortError') {
-    return new CancelKitError('Transient', 'The operation was aborted.', { cause: value });
+    // As in transportError: a request aborted in flight may already have been applied by the cloud.
+    return new CancelKitError('Transient', 'The operation was aborted.', { cause: value, ambiguous: true });
   }
   const message = value instanceof Error ? value.message : String(value);
   return new CancelKitError('Unknown', message || 'Unknown error', { cause: value });

@@ -188,3 +188,22 @@ describe('discoverPlugins with a JSON manifest (cancelkit.manifest ending in .js
     expect(registry.problems()).toEqual([]);
   });
 });
+
+describe('discoverPlugins with a package whose manifest is not an object', () => {
+  it('reports a JSON `null` manifest and a manifest module without a default export per package, and still lists the rest', async () => {
+    const project = path.join(root, 'no-manifest-object');
+    const nm = path.join(project, 'node_modules');
+    writePlugin(path.join(nm, 'cancelkit-plugin-good'), { name: 'cancelkit-plugin-good', id: 'good.jobs.job', flag: '__goodLoaded', manifestAs: 'json' });
+    writePlugin(path.join(nm, 'cancelkit-plugin-null'), { name: 'cancelkit-plugin-null', id: 'null.jobs.job', flag: '__nullLoaded', manifestAs: 'json' });
+    writeFileSync(path.join(nm, 'cancelkit-plugin-null', 'dist', 'manifest.json'), 'null');
+    writePlugin(path.join(nm, 'cancelkit-plugin-named'), { name: 'cancelkit-plugin-named', id: 'named.jobs.job', flag: '__namedLoaded' });
+    // A named export only: the module's default export is undefined.
+    writeFileSync(path.join(nm, 'cancelkit-plugin-named', 'dist', 'manifest.js'), 'export const manifest = { id: "named.jobs.job" };\n');
+    const registry = await discoverPlugins({ searchFrom: [project] });
+    expect(registry.list().map((p) => p.manifest.id)).toEqual(['good.jobs.job']);
+    const problemOf = (name: string) => registry.problems().find((p) => p.packageName === name)?.problem;
+    expect(problemOf('cancelkit-plugin-null')).toBe('its manifest ./dist/manifest.json does not hold a plugin manifest');
+    expect(problemOf('cancelkit-plugin-named')).toBe('its manifest ./dist/manifest.js does not hold a plugin manifest');
+    await expect(registry.load('cancelkit-plugin-named')).rejects.toThrowError(/cannot be used/);
+  });
+});

@@ -142,9 +142,11 @@ async function describePackage(dir: string, pkg: PluginPackageJson, coreVersion:
   let loaded: Promise<CancellablePlugin<unknown>[]> | undefined;
   let emulations: Promise<ServiceEmulation[]> | undefined;
   return manifests.map((manifest) => {
+    // Not even an object (`null` JSON, a module without a default export): reported under the package's
+    // name, since there is no manifest whose id the registry could key it by.
+    if (!looksLikeManifest(manifest)) return brokenPlugin(dir, pkg, `its manifest ${spec.manifest} does not hold a plugin manifest`);
     let problem: string | undefined;
-    if (!looksLikeManifest(manifest)) problem = `its manifest ${spec.manifest} does not hold a plugin manifest`;
-    else if (!PLUGIN_ID_PATTERN.test(manifest.id)) problem = `its id "${manifest.id}" is not of the form provider.service.operation`;
+    if (!PLUGIN_ID_PATTERN.test(manifest.id)) problem = `its id "${manifest.id}" is not of the form provider.service.operation`;
     else {
       try {
         checkCoreRange(manifest, coreVersion, `${pkg.name}@${pkg.version}`);
@@ -152,7 +154,7 @@ async function describePackage(dir: string, pkg: PluginPackageJson, coreVersion:
         problem = isCancelKitError(error) ? `${error.message} ${error.hint ?? ''}`.trim() : String(error);
       }
     }
-    const id = manifest?.id;
+    const id = manifest.id;
     const entry: DiscoveredPlugin = {
       manifest,
       packageName: pkg.name,

@@ -31,6 +31,15 @@ describe('redacting logger', () => {
     expect(records[0]?.fields).toMatchObject({ cyclic: { a: 1, self: '[Circular]' } });
   });
 
+  it('redacts a secret whole even when a shorter registered secret occurs inside it', () => {
+    const secrets = new SecretRegistry();
+    secrets.add('abcd');
+    secrets.add('abcdefgh-long-secret');
+    secrets.add('abcd');
+    expect(secrets.size).toBe(2);
+    expect(secrets.redactString('token=abcdefgh-long-secret id=abcd')).toBe('token=[REDACTED] id=[REDACTED]');
+  });
+
   it('ignores strings too short to be secrets', () => {
     const secrets = new SecretRegistry();
     secrets.add('ab');

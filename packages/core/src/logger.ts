@@ -25,10 +25,14 @@ export const REDACTED = '[REDACTED]';
 /** A set of secret strings that grows as credentials are resolved; shared by logger and error output. */
 export class SecretRegistry {
   readonly #secrets = new Set<string>();
+  /** The secrets longest first, rebuilt when one is added (rare) rather than on every redaction. */
+  #longestFirst: string[] = [];
 
   add(secret: string | undefined): void {
     // Very short strings would redact ordinary words; real secrets are long.
-    if (typeof secret === 'string' && secret.length >= 4) this.#secrets.add(secret);
+    if (typeof secret !== 'string' || secret.length < 4 || this.#secrets.has(secret)) return;
+    this.#secrets.add(secret);
+    this.#longestFirst = [...this.#secrets].sort((a, b) => b.length - a.length);
   }
 
   get size(): number {
@@ -37,7 +41,9 @@ export class SecretRegistry {
 
   redactString(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) {
+    // Longest first: a shorter secret inside a longer one (a key id that prefixes a token) must not cut
+    // the longer one apart and leave the rest of it readable.
+    for (const secret of this.#longestFirst) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     return out;

@@ -58,6 +58,18 @@ describe('transport', () => {
     expect(checkEndpoint('ecs.aliyuncs.com', false).protocol).toBe('https:');
     expect(() => checkEndpoint('http://ecs.aliyuncs.com', false)).toThrowError(/plain http/);
     expect(checkEndpoint('http://ecs.aliyuncs.com', true).protocol).toBe('http:');
+    // A URL that does not parse is echoed without its userinfo, whatever the password holds.
+    for (const endpoint of ['https://admin:s3cr3tpw@host:99999', 'admin:s3cr3tpw@host:99999', 'https://u:pa/s?s#@w@host:99999']) {
+      let message = '';
+      try {
+        checkEndpoint(endpoint, false);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/is not a URL/);
+      expect(message).toContain('[REDACTED]@host:99999');
+      expect(message).not.toMatch(/s3cr3tpw|pa\/s|admin/);
+    }
     expect(() => checkEndpoint('https://user:pw@host', false)).toThrowError(/credentials/);
     expect(() => checkEndpoint('ftp://host', false)).toThrowError(/protocol/);
   });

@@ -57,7 +57,10 @@ export function checkEndpoint(endpoint: string, allowInsecureHttp: boolean, fiel
   try {
     url = new URL(endpoint.includes('://') ? endpoint : `https://${endpoint}`);
   } catch {
-    throw new CancelKitError('InvalidInput', `${field}: "${endpoint}" is not a URL`, {
+    // Echoed without any userinfo: `https://user:password@host:99999` does not parse, yet holds a password.
+    // Everything up to the last "@" goes: a password may itself hold "/", "?", "#" or "@".
+    const shown = endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1[REDACTED]@');
+    throw new CancelKitError('InvalidInput', `${field}: "${shown}" is not a URL`, {
       issues: [{ field, message: 'is not a URL', hint: 'use https://host[:port]' }],
     });
   }

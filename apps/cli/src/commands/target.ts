@@ -238,6 +238,15 @@ function interruptible(ctx: CommandContext): { signal: AbortSignal; interrupted:
   return { signal: controller.signal, interrupted: () => received, dispose };
 }
 
+/**
+ * A read (plan, inspect) stopped by Ctrl-C / SIGTERM: the aborted request is no failure of the cloud, so
+ * it exits with the signal's status (130 / 143), not the abort error's class (8, transient).
+ */
+function interruptedRead(ctx: CommandContext, signal: SignalName): number {
+  ctx.errPrinter.err(`Interrupted (${signal}): stopped before the cloud answered; nothing was changed.\n`);
+  return signalExitCode(signal);
+}
+
 async function runCancel(ctx: CommandContext, kit: Kit, id: string, params: unknown, format: OutputFormat, wait: WaitFlags, flags: readonly ParamFlag[]): Promise<number> {
   const guard = interruptible(ctx);
   try {
@@ -279,6 +288,10 @@ async function runPlan(ctx: CommandContext, kit: Kit, id: string, params: unknow
     for (const record of records) sink.write(record);
     sink.end(summarize(records.map((r) => ({ outcome: r.expected }))));
     return EXIT.ok;
+  } catch (error) {
+    const signal = guard.interrupted();
+    if (signal === undefined) throw error;
+    return interruptedRead(ctx, signal);
   } finally {
     guard.dispose();
   }
@@ -343,6 +356,10 @@ async function runInspect(ctx: CommandContext, kit: Kit, id: string, params: unk
       return renderTable(['PLUGIN', 'TARGET', 'STATUS', 'TERMINAL', 'CANCELLABLE', 'REQUEST ID', 'REASON'], rows, style);
     });
     return exitCodeForRecords(records.map((r) => (r.found ? { outcome: 'cancelled' } : { outcome: 'not-found' })));
+  } catch (error) {
+    const signal = guard.interrupted();
+    if (signal === undefined) throw error;
+    return interruptedRead(ctx, signal);
   } finally {
     guard.dispose();
   }
@@ -376,7 +393,7 @@ async function runBatch(ctx: CommandContext, info: CommandInfo): Promise<number>
   const config = buildKitConfig(loaded, flagOverrides(values, '*'), ctx.io.env);
   const input = await readInput(ctx, stringValue(values, 'from') as string);
   const journalFile = stringValue(values, 'journal');
-  const journal = journalFile === undefined ? undefined : Journal.open(path.resolve(ctx.io.cwd, journalFile));
+  const journal = journalFile === undefined ? undefined : Journal.open(path.resolve(ctx.io.cwd, journalFile), (text) => ctx.secrets.redactString(text));
   try {
     const registry = await openRegistry(loaded, ctx.io.cwd);
     const batch = await prepareBatch(parseBatch(input.text, input.name), registry);

@@ -107,12 +107,18 @@ describe('--wait and --no-precheck', () => {
     expect(doc(r).results[0]).toMatchObject({ outcome: 'cancelled', waited: { terminal: true, timedOut: false, status: 'Canceled' }, status: 'Canceled' });
   });
 
-  it('--wait that gives up before a terminal state: cancelled, exit 10', async () => {
+  it('--wait on a key that may cancel but not read: cancelled, and it stops waiting at once instead of polling out --timeout, exit 10', async () => {
     const oos = oosBlind.createOperation('alibaba.oos', { status: 'Running' }) as Op;
-    const r = await run(['cancel', 'alibaba.oos.execution', '--region-id', String(oos.regionId), '--execution-id', oos.id, '--wait', '--timeout', '300ms', '--endpoint', oosBlind.url, '-o', 'json']);
+    const started = Date.now();
+    const r = await run(['cancel', 'alibaba.oos.execution', '--region-id', String(oos.regionId), '--execution-id', oos.id, '--wait', '--timeout', '10m', '--endpoint', oosBlind.url, '-o', 'json']);
     expect(r.code, r.stderr).toBe(10);
-    expect(doc(r).results[0]).toMatchObject({ outcome: 'cancelled', waited: { terminal: false, timedOut: true } });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(doc(r).results[0]).toMatchObject({ outcome: 'cancelled', waited: { terminal: false, timedOut: false, gaveUp: { code: 'PermissionDenied' } } });
     expect(oosBlind.listOperations('alibaba.oos').find((o) => o.id === oos.id)?.status).toBe('Cancelled');
+    const other = oosBlind.createOperation('alibaba.oos', { status: 'Running' }) as Op;
+    const human = await run(['cancel', 'alibaba.oos.execution', '--region-id', String(other.regionId), '--execution-id', other.id, '--wait', '--endpoint', oosBlind.url, '-o', 'table']);
+    expect(human.code, human.stderr).toBe(10);
+    expect(human.stdout + human.stderr).toContain('stopped waiting: its state could not be read (PermissionDenied');
   });
 
   it('--no-precheck sends the cancel first instead of inspecting', async () => {
