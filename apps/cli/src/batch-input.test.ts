@@ -52,6 +52,16 @@ describe('CSV', () => {
     expect(entries[3]?.problem?.message).toContain('a quoted field is not closed');
   });
 
+  it('skips rows of nothing but separators, as spreadsheets export blank rows, and keeps line numbers right', () => {
+    const entries = parseCsv('plugin,region-id,task-id\r\na.b.c,r1,t1\r\n,,\r\n , ,""\r\na.b.c,r1,t2\r\n,,\r\n');
+    expect(entries).toEqual([
+      { line: 2, plugin: 'a.b.c', cells: { regionId: 'r1', taskId: 't1' } },
+      { line: 5, plugin: 'a.b.c', cells: { regionId: 'r1', taskId: 't2' } },
+    ]);
+    // A row with some value but no plugin is still an error, not a blank row.
+    expect(parseCsv('plugin,task-id\n,t9\n')[0]?.problem?.message).toBe('line 2 has an empty plugin column');
+  });
+
   it('requires a plugin column and unique column names', () => {
     expect(parseCsv('region,task\nr,t\n')[0]?.problem?.message).toBe('the CSV has no "plugin" column');
     expect(parseCsv('plugin,task-id,taskId\na,b,c\n')[0]?.problem?.message).toBe('the CSV header names column "taskId" twice');

@@ -187,7 +187,9 @@ export function parseCsv(text: string): BatchEntry[] {
   if (duplicate !== undefined) {
     return [{ line: header.line, plugin: '', problem: { message: `the CSV header names column "${duplicate}" twice` } }];
   }
-  return records.map((record): BatchEntry => {
+  // A row of nothing but separators (`,,,`) is how spreadsheets export a blank row: skipped like a blank line.
+  const rows = records.filter((record) => record.problem !== undefined || record.fields.some((f) => f.trim() !== ''));
+  return rows.map((record): BatchEntry => {
     const plugin = (record.fields[pluginColumn] ?? '').trim();
     if (record.problem) return { line: record.line, plugin, problem: { message: `line ${record.line}: ${record.problem}`, hint: 'Quote fields containing commas or quotes: "a,b" and "say ""hi"""' } };
     if (record.fields.length !== names.length) {

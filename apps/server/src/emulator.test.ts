@@ -244,6 +244,22 @@ describe('every plugin through the server against the emulator', () => {
     expect(ok.safeParse({ dryRun: true }).success).toBe(false);
   });
 
+  it('a dry run the cloud throttles answers 429 with Retry-After; one it refuses answers 403 without', async () => {
+    const op = world.ecsTask();
+    world.emulator.setFaults({ throttle: 1 });
+    try {
+      const throttled = await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: op.params, dryRun: true } });
+      expect(throttled.json).toMatchObject({ status: 429, code: 'Throttled', providerCode: 'Throttling.User' });
+      expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      world.emulator.setFaults({ deny: ['*'] });
+      const denied = await server.request('POST', '/v1/cancellations', { body: { plugin: ECS.id, params: op.params, dryRun: true } });
+      expect(denied.json).toMatchObject({ status: 403, code: 'PermissionDenied', providerCode: 'Forbidden.RAM' });
+      expect(denied.headers.get('retry-after')).toBeNull();
+    } finally {
+      world.emulator.clearFaults();
+    }
+  });
+
   it('never logs the cloud secret or the API token', () => {
     const logs = server.logs.join('');
     expect(logs.length).toBeGreaterThan(0);

@@ -106,7 +106,14 @@ export function toProblem(error: unknown, requestId: string | undefined): { prob
     if (error.hint !== undefined) problem.hint = error.hint;
     return { problem, headers: error.headers };
   }
-  if (isCancelKitError(error)) return { problem: fromCancelKitError(error, requestId), headers: {} };
+  if (isCancelKitError(error)) {
+    // A retryable answer (429 Throttled, 503 Transient) tells the client when to come back, as RFC 9110
+    // asks: the cloud's own hint when it gave one, else a second.
+    const headers: Record<string, string> = error.retryable
+      ? { 'retry-after': String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))) }
+      : {};
+    return { problem: fromCancelKitError(error, requestId), headers };
+  }
   const candidate = error as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
   if (candidate && typeof candidate.statusCode === 'number' && typeof candidate.message === 'string') {
     const framework: { statusCode: number; code?: string; message: string } = { statusCode: candidate.statusCode, message: candidate.message };

@@ -168,6 +168,13 @@ describe('cancelkit-server over real HTTP (fake cloud plugin)', () => {
       const route = await server.request('GET', '/v1/nothing-here');
       expect(route.status).toBe(404);
       expect(route.json).toMatchObject({ code: 'NotFound', status: 404 });
+      // Without a token, /v1 answers 401 whether the route exists or not: nothing maps the API anonymously.
+      for (const url of ['/v1/nothing-here', '/v1', '/v1/plugins/x/y/z?q=1']) {
+        const anonymous = await server.request('GET', url, { token: null });
+        expect(anonymous.status, url).toBe(401);
+        expect(anonymous.headers.get('www-authenticate')).toContain('Bearer');
+      }
+      expect((await server.request('GET', '/nothing-here', { token: null })).status).toBe(404);
       const job = await server.request('GET', '/v1/cancellations/00000000-0000-0000-0000-000000000000');
       expect(job.status).toBe(404);
       expect(job.headers.get('content-type')).toContain(PROBLEM);

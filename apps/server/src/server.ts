@@ -306,9 +306,15 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     else request.log.info({ code: problem.code, status: problem.status }, 'request rejected');
     return sendProblem(reply, error, request.id);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new HttpProblem('NotFound', `No route ${request.method} ${request.url.split('?')[0]}.`, { hint: 'See GET /openapi.json.' }), request.id),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const routePath = request.url.split('?')[0] ?? '';
+    // Under /v1 even a route that does not exist needs a token first: a 404 to anonymous callers would map
+    // the API for them, and every /v1 answer without a token is the same 401.
+    if ((routePath === '/v1' || routePath.startsWith('/v1/')) && !auth.authenticate(request.headers.authorization)) {
+      return sendProblem(reply, unauthenticated(), request.id);
+    }
+    return sendProblem(reply, new HttpProblem('NotFound', `No route ${request.method} ${routePath}.`, { hint: 'See GET /openapi.json.' }), request.id);
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -351,10 +357,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
         if (!principal) {
           const waitMs = authFailures.take(request.ip);
           if (waitMs > 0) throw tooManyAuthFailures(waitMs);
-          throw new HttpProblem('Unauthenticated', 'A valid bearer token is required.', {
-            hint: 'Send Authorization: Bearer <token> with a token from the server configuration.',
-            headers: { 'www-authenticate': 'Bearer realm="cancelkit"' },
-          });
+          throw unauthenticated();
         }
         principals.set(request, principal);
         const waitMs = rateLimiter.take(principal.name);
@@ -668,6 +671,14 @@ class Deadline {
   clear(): void {
     clearTimeout(this.#timer);
   }
+}
+
+/** The answer to a /v1 request without a valid bearer token. */
+function unauthenticated(): HttpProblem {
+  return new HttpProblem('Unauthenticated', 'A valid bearer token is required.', {
+    hint: 'Send Authorization: Bearer <token> with a token from the server configuration.',
+    headers: { 'www-authenticate': 'Bearer realm="cancelkit"' },
+  });
 }
 
 /** The answer to a request the server will not take because it is shutting down. */
