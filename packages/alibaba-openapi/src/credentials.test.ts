@@ -68,6 +68,14 @@ describe('alibabaCredentialSource', () => {
     expect(await alibabaCredentialSource.resolve(request({ profile: 'default', env: { ALIBABA_CLOUD_PROFILE: 'emu' } }))).toMatchObject({ accessKeyId: 'cli-ak' });
   });
 
+  it('treats an empty ALIBABA_CLOUD_PROFILE as unset, as @alicloud/credentials does (`||`)', async () => {
+    await writeCliConfig({ ...cliConfig, current: 'emu' });
+    expect(await alibabaCredentialSource.resolve(request({ env: { ALIBABA_CLOUD_PROFILE: '' } }))).toMatchObject({ accessKeyId: 'STS.cli', securityToken: 'sts-token' });
+    await rm(join(home, '.aliyun'), { recursive: true });
+    await writeIni('[default]\ntype = access_key\naccess_key_id = ini-ak\naccess_key_secret = ini-secret\n');
+    expect(await alibabaCredentialSource.resolve(request({ env: { ALIBABA_CLOUD_PROFILE: '' } }))).toMatchObject({ accessKeyId: 'ini-ak', source: '~/.alibabacloud/credentials [default]' });
+  });
+
   it('a named profile is not overridden by environment keys', async () => {
     await writeCliConfig(cliConfig);
     const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret' };

@@ -91,6 +91,12 @@ interface CliProfile {
 
 const CLI_FILE = '~/.aliyun/config.json';
 
+/** ALIBABA_CLOUD_PROFILE, or undefined when unset or empty (@alicloud/credentials reads it with `||`). */
+function envProfile(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const value = env[ENV_PROFILE];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /**
  * The aliyun CLI profile. Returns undefined when the file is absent or holds no profile of that name.
  * A selected profile of a mode cancelkit cannot use (RamRoleArn, EcsRamRole, …) stops the chain rather
@@ -113,7 +119,7 @@ async function fromCliProfile(request: CredentialRequest, looked: string[], know
     throw unauthenticated(`${CLI_FILE} is not valid JSON.`, 'Fix the file with `aliyun configure`, or set ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true to skip it.');
   }
   const current = typeof parsed.current === 'string' && parsed.current !== '' ? parsed.current : undefined;
-  const name = request.profile ?? request.env[ENV_PROFILE] ?? current ?? 'default';
+  const name = request.profile ?? envProfile(request.env) ?? current ?? 'default';
   const profiles = Array.isArray(parsed.profiles) ? (parsed.profiles as CliProfile[]) : [];
   for (const p of profiles) if (typeof p === 'object' && p !== null && typeof p.name === 'string') known.add(p.name);
   const profile = profiles.find((p) => typeof p === 'object' && p !== null && p.name === name);
@@ -172,7 +178,7 @@ async function fromSharedFile(request: CredentialRequest, looked: string[], know
     looked.push(`${display} (not found)`);
     return undefined;
   }
-  const name = request.profile ?? request.env[ENV_PROFILE] ?? 'default';
+  const name = request.profile ?? envProfile(request.env) ?? 'default';
   const sections = parseIni(text);
   for (const section of sections.keys()) known.add(section);
   const section = sections.get(name);

@@ -48,6 +48,20 @@ describe('authentication through the route protocol', () => {
     ]);
   });
 
+  it('refuses a replay for as long as its timestamp is accepted, even for a request signed ahead of the clock', async () => {
+    let now = NOW;
+    const emulator = await startFake({ now: () => now });
+    emulator.createOperation('fake.widgets', { widgetId: 'w-1' });
+    // Signed 14 minutes ahead (a fast client clock): inside the 15-minute skew, so accepted.
+    const ahead = NOW + 14 * 60 * 1000;
+    expect((await rpc(emulator.url, 'DescribeWidgets', {}, { nonce: 'n-ahead', date: ahead })).status).toBe(200);
+    // 25 minutes later its timestamp is still inside the skew (11 minutes old), so its nonce must still be known.
+    now = NOW + 25 * 60 * 1000;
+    const replay = await rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' }, { nonce: 'n-ahead', date: ahead });
+    expect([replay.status, replay.json.Code]).toEqual([400, 'SignatureNonceUsed']);
+    expect(emulator.listOperations('fake.widgets')[0]?.status).toBe('Running');
+  });
+
   it('accepts only the configured credentials when they are given', async () => {
     const emulator = await startFake({ credentials: [{ accessKeyId: 'team-ak', secret: 'team-sk' }] });
     const demo = await rpc(emulator.url, 'DescribeWidgets');

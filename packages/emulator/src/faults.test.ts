@@ -136,6 +136,10 @@ describe('faults', () => {
     // A wrong signature is still refused as such: permission is checked only for an authenticated caller.
     expect((await rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' }, { secret: 'wrong' })).json.Code).not.toBe('Forbidden');
 
+    // The faults read back are a copy: editing them changes nothing.
+    emulator.currentFaults().deny?.push('DescribeWidgets');
+    expect((await rpc(emulator.url, 'DescribeWidgets')).status).toBe(200);
+
     emulator.setFaults({ deny: ['fake.widgets'] });
     expect((await rpc(emulator.url, 'DescribeWidgets')).status).toBe(403);
     emulator.setFaults({ deny: ['*'] });
@@ -175,6 +179,20 @@ describe('faults', () => {
     }
     const index = await adminJson(emulator.url, 'GET', '/_emulator/');
     expect(index.json.faultFields.deny).toContain('permission error');
+  });
+
+  it('refuses a deny entry with "*" inside a name, which would never match, and still accepts "*" alone', async () => {
+    const emulator = await startFake();
+    emulator.createOperation('fake.widgets', { widgetId: 'w-1' });
+    const glob = await adminJson(emulator.url, 'PUT', '/_emulator/faults', { deny: ['Cancel*'] });
+    expect(glob.status).toBe(400);
+    expect(glob.json.error).toMatchObject({ code: 'InvalidInput', field: 'deny[0]' });
+    expect(() => emulator.setFaults({ deny: ['fake.*'] })).toThrow(/deny\[0\]/);
+    // Nothing was set: the cancel goes through rather than being silently "denied" by a no-op entry.
+    expect(emulator.currentFaults().deny).toBeUndefined();
+    const all = await adminJson(emulator.url, 'PUT', '/_emulator/faults', { deny: ['*'] });
+    expect(all.status).toBe(200);
+    expect((await rpc(emulator.url, 'CancelWidget', { WidgetId: 'w-1' })).status).toBe(403);
   });
 
   it('latencyMs delays cloud calls but not admin calls', async () => {

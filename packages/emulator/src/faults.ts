@@ -35,8 +35,11 @@ export interface FaultSettings {
 
 export type FaultDecision = 'none' | 'maxQps' | 'throttle' | 'serverError' | 'reset-before' | 'reset-after';
 
-/** Entries of `deny`: an action name, a service id, or `*`; no spaces or control characters. */
-const DENY_ENTRY = /^[\w.:*-]{1,128}$/;
+/**
+ * Entries of `deny`: an action name, a service id, or `*` alone (matching is exact, so `Cancel*` would
+ * never match anything); no spaces or control characters.
+ */
+const DENY_ENTRY = /^(?:\*|[\w.:-]{1,128})$/;
 const MAX_DENY_ENTRIES = 256;
 
 export const MAX_LATENCY_MS = 60_000;
@@ -136,7 +139,9 @@ export class FaultInjector {
 
   /** The active faults and the seed in use (so a run without an explicit seed can be replayed). */
   current(): FaultSettings & { seed: number } {
-    return { ...this.#settings, seed: this.#seed };
+    // A copy all the way down: a caller editing the answer must not change the active faults.
+    const { deny } = this.#settings;
+    return { ...this.#settings, ...(deny ? { deny: [...deny] } : {}), seed: this.#seed };
   }
 
   get latencyMs(): number {

@@ -1,9 +1,12 @@
 /**
- * Remembers signature nonces for a window (the clouds refuse a reused nonce within 15 minutes). Entries
+ * Remembers signature nonces for a window (the clouds refuse a reused nonce within 15 minutes). The window
+ * is 31 minutes from first sight, not 15: a request is accepted with its timestamp up to 15 minutes either
+ * side of the clock, so one signed 15 minutes ahead stays acceptable until 30 minutes after it arrived,
+ * and its nonce must be remembered that long or the replay would pass. Entries
  * are kept in insertion order, so expiry is a cheap pop from the front; the size cap bounds memory at
  * thousands of requests per second (the oldest nonces are forgotten first).
  */
-export const NONCE_WINDOW_MS = 16 * 60 * 1000;
+export const NONCE_WINDOW_MS = 31 * 60 * 1000;
 export const NONCE_CACHE_MAX = 1_000_000;
 
 export class NonceCache {

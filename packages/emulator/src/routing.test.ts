@@ -1,4 +1,6 @@
+import { defineEmulation } from '@cancelkit/core/emulation';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeRpcProtocol } from './test-support/fake-protocols.js';
 import { rpc, send, sendSigned } from './test-support/http.js';
 import { startFake, stopAll } from './test-support/start.js';
 
@@ -66,6 +68,23 @@ describe('routing RPC calls', () => {
     expect(crash.json.Message).not.toContain('kaboom');
     expect(logged.requests().at(-1)?.error).toContain('kaboom');
     expect(lines.some((l) => l.includes('Explode') && l.includes('kaboom'))).toBe(true);
+  });
+  it('logs an internal failure without the query string, which may hold a security token', async () => {
+    // A handler answering a body JSON cannot serialise makes the emulator itself fail on the way out.
+    const broken = defineEmulation({
+      service: 'fake.broken',
+      protocol: fakeRpcProtocol,
+      fields: {},
+      createOperation: (_fields, context) => ({ service: 'fake.broken', id: context.newId('b-'), status: 'Running' }),
+      routes: [{ style: 'rpc', action: 'Unserialisable', version: '2020-01-01', handler: () => ({ status: 200, body: { n: 1n } }) }],
+    });
+    const lines: string[] = [];
+    const emulator = await startFake({ emulations: [broken], log: (line) => lines.push(line) });
+    const res = await rpc(emulator.url, 'Unserialisable', { SecurityToken: 'sts-token-secret-value' });
+    expect(res.status).toBe(500);
+    expect(res.text).not.toContain('sts-token-secret-value');
+    expect(lines.join('\n')).not.toContain('sts-token-secret-value');
+    expect(lines.some((l) => l.startsWith('internal error on POST /:'))).toBe(true);
   });
 });
 

@@ -167,6 +167,8 @@ class Emulator implements RunningEmulator {
   readonly #stopping = new AbortController();
   #stopped: Promise<void> | undefined;
   #address: AddressInfo | undefined;
+  /** Expired nonces were dropped on load: rewrite the file once listening (a failed start writes nothing). */
+  #droppedOnLoad = false;
 
   /** Private so that printing or inspecting a running emulator never shows a secret. */
   readonly #options: ResolvedOptions;
@@ -191,11 +193,13 @@ class Emulator implements RunningEmulator {
         (error) => this.#logLine(`could not write state to ${options.statePath}: ${error.message}`),
       );
       this.#store.onChange = () => this.#persister?.markDirty();
-      if (dropped > 0) this.#persister.markDirty(NONCE_PERSIST_DELAY_MS);
+      this.#droppedOnLoad = dropped > 0;
     }
     this.#server = http.createServer({ keepAlive: true }, (req, res) => {
       this.#onRequest(req, res).catch((error: unknown) => {
-        this.#logLine(`internal error on ${req.method} ${req.url}: ${(error as Error)?.message ?? String(error)}`);
+        // The path only: the query string may hold a signature or a security token.
+        const { rawPath } = splitTarget(req.url ?? '/');
+        this.#logLine(`internal error on ${req.method} ${rawPath}: ${(error as Error)?.message ?? String(error)}`);
         writeResponse(req, res, 500, {}, { error: { code: 'InternalError', message: 'The emulator failed; see its log.' } });
       });
     });
@@ -213,6 +217,7 @@ class Emulator implements RunningEmulator {
       const onListening = () => {
         this.#server.off('error', onError);
         this.#address = this.#server.address() as AddressInfo;
+        if (this.#droppedOnLoad) this.#persister?.markDirty(NONCE_PERSIST_DELAY_MS);
         resolve();
       };
       this.#server.once('error', onError);

@@ -1,5 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NONCE_WINDOW_MS } from './nonce-cache.js';
@@ -113,6 +114,35 @@ describe('state persistence (statePath)', () => {
       ['live', NOW + 60_000],
       ['expired', NOW + NONCE_WINDOW_MS],
     ]);
+  });
+
+  it('leaves the state file alone when the start fails on a port in use, even with expired nonces to drop', async () => {
+    const statePath = path.join(dir, 'state.json');
+    const NOW = Date.parse('2026-11-23T12:00:00Z');
+    // What a running emulator wrote: an operation, and a nonce that has expired since.
+    const text = JSON.stringify({
+      format: 'cancelkit-emulator-state',
+      version: 1,
+      savedAt: '',
+      operations: [{ service: 'fake.widgets', id: 'w-1', status: 'Running' }],
+      nonces: [['old', NOW - 1]],
+    });
+    writeFileSync(statePath, text);
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      await expect(startEmulator({ port, emulations: allFakeEmulations, statePath, now: () => NOW })).rejects.toMatchObject({
+        code: 'InvalidInput',
+        issues: [expect.objectContaining({ field: 'port' })],
+      });
+      // Nothing started, so nothing is written: not even a second later (the nonce write's delay).
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      expect(readFileSync(statePath, 'utf8')).toBe(text);
+      expect(readdirSync(dir)).toEqual(['state.json']);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('writes debounced changes while running', async () => {

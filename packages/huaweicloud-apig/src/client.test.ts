@@ -148,6 +148,18 @@ describe('callApig', () => {
     for (const secret of [TEMP_SK, STS, signature]) expect(exposed).not.toContain(secret);
   });
 
+  it('a 2xx whose body is not JSON is Unknown and ambiguous: the change may have been applied', async () => {
+    const { ctx } = context();
+    reply = () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>ok</html>' });
+    const error = await callApig(ctx, { service: 'dds', region: 'cn-north-4', method: 'DELETE', pathSegments: ['v3', PID, 'scheduled-jobs', 'j'], projectId: PID }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.verdict.ok).toBe(true);
+    expect(error).toMatchObject({ code: 'Unknown', providerStatus: 200, ambiguous: true, requestId: 'req-1' });
+  });
+
   it('transport failures become Transient through core’s transportError', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -227,8 +227,10 @@ async function callApigOnce<T>(ctx: CallContext, call: ApigCall, checked: Checke
 
   if (status >= 200 && status < 300) {
     if (parseFailed) {
+      // The call may well have been applied: say so, so the engine reconciles through inspect.
       throw new CancelKitError('Unknown', `Huawei Cloud ${operation} answered ${status} with a body that is not JSON.`, {
         httpStatus: status,
+        ambiguous: true,
         ...(requestId ? { requestId } : {}),
       });
     }
