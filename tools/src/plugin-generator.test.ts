@@ -11,6 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CancellablePlugin, createCancelKit } from '@cancelkit/core';
+import { startEmulator } from '@cancelkit/emulator';
 import { checkManifest } from '@cancelkit/testing';
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)), '..');
@@ -131,13 +133,19 @@ describe('nx g @cancelkit/tools:plugin', () => {
     );
     await expect(generator(treeWithCore(), { provider: 'acme', service: 'jobs', operation: 'job\r\nx' })).rejects.toThrow('--operation must be one lower-case word');
     await expect(generator(treeWithCore(), { provider: 'acme', service: 'jobs', directory: '../outside' })).rejects.toThrow('--directory must be a path inside the workspace');
+    await expect(generator(treeWithCore(), { provider: 'acme', service: 'jobs', operation: 'cancel' })).rejects.toThrow('--operation names what is cancelled');
     const tree = treeWithCore();
     tree.write('packages/plugin-acme-jobs/package.json', '{}');
     await expect(generator(tree, { provider: 'acme', service: 'jobs' })).rejects.toThrow('packages/plugin-acme-jobs already exists and is not empty');
   });
 });
 
-describe('a generated plugin on its first run', () => {
+// Hyphens and digits are valid in every name (a hyphenated provider becomes a quoted object key).
+describe.each([
+  { provider: 'globex', service: 'batch-jobs', operation: 'export-run' },
+  { provider: 'my-cloud2', service: 's3-jobs', operation: 'v2-run' },
+])('a generated plugin on its first run (--provider $provider --service $service --operation $operation)', (names) => {
+  const pluginId = `${names.provider}.${names.service}.${names.operation}`;
   // Under the workspace's git-ignored /tmp so @cancelkit/*, zod and vitest resolve from its node_modules.
   let scratch: string;
   let pkgDir: string;
@@ -155,8 +163,8 @@ describe('a generated plugin on its first run', () => {
     biome.vcs = { enabled: false };
     writeFileSync(path.join(scratch, 'biome.json'), JSON.stringify(biome));
     const tree = treeWithCore();
-    await generator(tree, { provider: 'globex', service: 'batch-jobs', operation: 'export-run' });
-    pkgDir = materialize(tree, 'packages/plugin-globex-batch-jobs', scratch);
+    await generator(tree, names);
+    pkgDir = materialize(tree, `packages/plugin-${names.provider}-${names.service}`, scratch);
   });
 
   afterAll(() => {
@@ -194,8 +202,32 @@ describe('a generated plugin on its first run', () => {
   it('emits a manifest that passes checkManifest, and the same manifest as dist/manifest.json', async () => {
     const { default: manifest } = await import(pathToFileURL(path.join(pkgDir, 'dist', 'manifest.js')).href);
     const { default: plugin } = await import(pathToFileURL(path.join(pkgDir, 'dist', 'index.js')).href);
-    expect(manifest.id).toBe('globex.batch-jobs.export-run');
+    expect(manifest.id).toBe(pluginId);
     expect(checkManifest(manifest, { plugin })).toEqual([]);
     expect(JSON.parse(readFileSync(path.join(pkgDir, 'dist', 'manifest.json'), 'utf8'))).toStrictEqual(plugin.manifest);
+  });
+
+  it("sends to the endpoint a host's EndpointSource gives when no endpoint is configured (ctx.endpointFor)", async () => {
+    const plugin = (await import(pathToFileURL(path.join(pkgDir, 'dist', 'index.js')).href)).default as CancellablePlugin<unknown>;
+    const emulation = (await import(pathToFileURL(path.join(pkgDir, 'dist', 'emulation.js')).href)).default;
+    const emulator = await startEmulator({ port: 0, host: '127.0.0.1', emulations: [emulation] });
+    const kit = createCancelKit({
+      plugins: [plugin],
+      endpointSources: [{ provider: names.provider, description: 'test source', resolve: () => emulator.url }],
+      config: {
+        providers: { [names.provider]: { apiKeyId: 'cancelkit-demo-ak', apiKeySecret: 'cancelkit-demo-sk' } },
+        env: {},
+        homeDir: scratch,
+        retry: { maxAttempts: 1 },
+      },
+    });
+    try {
+      const op = emulator.createOperation(plugin.manifest.service, {});
+      const records = await kit.cancel(pluginId, { [plugin.manifest.targetParam]: op.id }, { precheck: false });
+      expect(records.map((r) => [r.outcome, r.error?.message])).toEqual([['cancelled', undefined]]);
+    } finally {
+      await kit.close();
+      await emulator.stop();
+    }
   });
 });

@@ -19,7 +19,10 @@ function headerText(value: string | string[] | undefined): string | undefined {
 
 /** Sends one call to Acme. Answers of any status come back as a reply; only the network throws. */
 export async function acmeCall(ctx: CallContext, method: 'GET' | 'POST', path: string): Promise<AcmeReply> {
-  const endpoint = ctx.endpoint ?? (typeof ctx.providerConfig.endpoint === 'string' ? ctx.providerConfig.endpoint : DEFAULT_ENDPOINT);
+  // The user's override, else the host's endpoint source (ctx.endpointFor; a context from an older core
+  // has only ctx.endpoint), else the provider's own setting or default.
+  const endpoint =
+    ctx.endpointFor?.({}) ?? ctx.endpoint ?? (typeof ctx.providerConfig.endpoint === 'string' ? ctx.providerConfig.endpoint : DEFAULT_ENDPOINT);
   const base = checkEndpoint(endpoint, ctx.allowInsecureHttp);
   const credentials = await ctx.credentials(acmeCredentialSource);
   const http = await ctx.http();

@@ -202,6 +202,16 @@ describe('runConformance', () => {
     expect(results.get('cancel-outcomes:not-found')?.problems).toEqual(['target job-does-not-exist: expected outcome "not-found", got "cancelled"']);
   });
 
+  it('catches a "cancelled" outcome whose request id the cloud never issued', async () => {
+    const results = await run(fakeJobsPlugin('made-up-request-id'));
+    expect(failed(results)).toEqual(['cancel-outcomes:cancellable']);
+    expect(results.get('cancel-outcomes:cancellable')?.problems).toEqual([
+      expect.stringMatching(
+        /^target (job-\S+): the "cancelled" outcome carries requestId "local-\1", which the emulator never issued while cancel ran; pass on the cloud's request id from its answer, not one of your own$/,
+      ),
+    ]);
+  });
+
   it('catches an inspect that throws for an unknown target instead of reporting found: false', async () => {
     const results = await run(fakeJobsPlugin('inspect-throws-not-found'));
     expect(failed(results)).toEqual(['inspect-states']);

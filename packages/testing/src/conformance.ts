@@ -466,9 +466,16 @@ async function cancelRules(h: Harness): Promise<RuleResult[]> {
         problems.push(`operation(s) ${unchanged.map((op) => op.id).join(', ')} did not change in the emulator after cancel`);
       }
       if ('outcomes' in result && Array.isArray(result.outcomes)) {
+        // The ids the emulator answered with while cancel (and any reconciling inspect) ran.
+        const issued = new Set(h.requestsSince(requestsBefore).flatMap((r) => (r.requestId ? [r.requestId] : [])));
         for (const o of result.outcomes as Array<{ target?: string; outcome?: string; requestId?: unknown }>) {
-          if (o?.outcome === 'cancelled' && (typeof o.requestId !== 'string' || o.requestId === '')) {
+          if (o?.outcome !== 'cancelled') continue;
+          if (typeof o.requestId !== 'string' || o.requestId === '') {
             problems.push(`target ${o.target}: the "cancelled" outcome carries no requestId; pass on the cloud's request id`);
+          } else if (!issued.has(o.requestId)) {
+            problems.push(
+              `target ${o.target}: the "cancelled" outcome carries requestId "${o.requestId}", which the emulator never issued while cancel ran; pass on the cloud's request id from its answer, not one of your own`,
+            );
           }
         }
       }

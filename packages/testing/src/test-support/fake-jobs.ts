@@ -156,7 +156,8 @@ export type Breakage =
   | 'network-as-failed-outcome'
   | 'inspect-hides-cancelled'
   | 'untyped-params-schema'
-  | 'refusal-inspect-crashes';
+  | 'refusal-inspect-crashes'
+  | 'made-up-request-id';
 
 export function fakeManifest(breakage: Breakage = 'none'): PluginManifest {
   const bad = breakage === 'bad-manifest';
@@ -287,7 +288,9 @@ export function fakeJobsPlugin(breakage: Breakage = 'none', options: { leakUrl?:
       if (breakage === 'network-as-failed-outcome' && error instanceof CancelKitError) return [{ target, outcome: 'failed', error: error.toJSON() }];
       throw error;
     }
-    const base = { target, ...(reply.requestId ? { requestId: reply.requestId } : {}) };
+    // The made-up one: read the wrong header, then fall back to an id of its own.
+    const requestId = breakage === 'made-up-request-id' ? `local-${target}` : reply.requestId;
+    const base = { target, ...(requestId ? { requestId } : {}) };
     let outcome: CancelOutcome;
     if (reply.status === 200) outcome = { ...base, outcome: 'cancelled' };
     else if (breakage === 'throws-refusals' || breakage === 'refusal-inspect-crashes') throw errorOf(reply);

@@ -59,6 +59,9 @@ function normalize(tree, options) {
       fail(field, `must be one lower-case word (a-z, 0-9, single hyphens), e.g. acme; got ${JSON.stringify(value)}`);
     }
   }
+  // The operation names the thing cancelled (job, task, run); "cancel" would also collide with the
+  // templates' own cancelPath.
+  if (operation === 'cancel') fail('--operation', 'names what is cancelled (e.g. job, task, execution), not the verb; got "cancel"');
   const projectName = `plugin-${provider}-${service}`;
   const directory = (options.directory ?? `packages/${projectName}`).replace(/\/+$/, '');
   if (path.isAbsolute(directory) || directory.split('/').includes('..')) fail('--directory', `must be a path inside the workspace, got ${directory}`);
@@ -78,6 +81,8 @@ function normalize(tree, options) {
     packageName,
     pluginId: `${provider}.${service}.${operation}`,
     serviceKey: `${provider}.${service}`,
+    // As an object key: quoted when the provider has a hyphen (`providers: { 'my-cloud': … }`).
+    providerKey: /^[a-z][a-z0-9]*$/.test(provider) ? provider : `'${provider}'`,
     providerCamel: camel(provider),
     providerPascal: pascal(provider),
     providerConst: constant(provider),
