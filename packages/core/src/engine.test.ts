@@ -314,6 +314,17 @@ describe('engine: exactly one final record per target', () => {
     expect(cloud.cancelCalls).toEqual([['b']]);
   });
 
+  it('resuming an item of a multi-target plugin without select: a settled target gets no second record', async () => {
+    const cloud = new FakeCloud();
+    cloud.add('a');
+    cloud.add('b');
+    const plugin = fakePlugin(cloud);
+    const { select: _dropped, ...withoutSelect } = plugin;
+    const kit = createCancelKit({ plugins: [definePlugin(withoutSelect)], clock: new VirtualClock() });
+    const results = await collect(kit.run([{ plugin: 'fake.jobs.job', params: { ids: ['a', 'b'] } }], { skip: (_p, t) => t === 'a', precheck: false }));
+    expect(results.map((r) => [r.target, r.outcome])).toEqual([['b', 'cancelled']]);
+  });
+
   it('a consumer that stops reading stops the batch: nothing more is sent, and nothing runs on unseen', async () => {
     const cloud = new FakeCloud();
     cloud.delayMs = 10;

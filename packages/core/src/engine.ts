@@ -637,8 +637,14 @@ export class Engine {
       const todo = options.skip ? targets.filter((t) => !options.skip?.(plugin.manifest.id, t)) : targets;
       if (todo.length === 0) return [];
       if (signal.aborted) return todo.map((target) => abortedResult(plugin.manifest.id, target, itemIndex));
-      const narrowed = todo.length === targets.length ? params : plugin.select ? plugin.select(params, todo) : params;
-      return this.#cancelParsed(plugin, narrowed, itemIndex, { ...options, signal });
+      if (todo.length === targets.length || plugin.select) {
+        const narrowed = todo.length === targets.length ? params : (plugin.select?.(params, todo) ?? params);
+        return this.#cancelParsed(plugin, narrowed, itemIndex, { ...options, signal });
+      }
+      // A multi-target plugin without `select` cannot be asked about some targets only: the whole item is
+      // sent again, but only the targets not yet settled get a record, so none is reported twice.
+      const wanted = new Set(todo);
+      return (await this.#cancelParsed(plugin, params, itemIndex, { ...options, signal })).filter((r) => wanted.has(r.target));
     };
 
     const worker = async () => {
