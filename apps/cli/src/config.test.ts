@@ -26,9 +26,32 @@ describe('config file', () => {
 
   it('rejects invalid JSON, unknown keys and wrong types, naming them', () => {
     expect(() => loadConfigFile(undefined, dirWith('{'))).toThrow(/is not valid JSON/);
+    // A typo next to a secret: the error says where, never quoting the file.
+    expect(() => loadConfigFile(undefined, dirWith('{"providers": {"alibaba": {"accessKeySecret": sk-abcdef123456}}}'))).toThrow(/is not valid JSON \(Unexpected token/);
+    let message = '';
+    try {
+      loadConfigFile(undefined, dirWith('{"providers": {"alibaba": {\n  "accessKeySecret": sk-abcdef123456}}}'));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('is not valid JSON');
+    expect(message).not.toContain('abcdef');
     expect(() => loadConfigFile(undefined, dirWith('{"endpoint": "x"}'))).toThrow(/unknown key "endpoint"/);
     expect(() => loadConfigFile(undefined, dirWith('{"rateLimits": {"a": -1}}'))).toThrow(/"rateLimits" must be an object of positive numbers/);
     expect(() => loadConfigFile(undefined, dirWith('{"plugins": "x"}'))).toThrow(/"plugins" must be an array of strings/);
+  });
+
+  it('rejects unknown keys and bad values inside "retry" and "wait" too', () => {
+    expect(() => loadConfigFile(undefined, dirWith('{"retry": {"maxAttemps": 2}}'))).toThrow(/unknown key "retry\.maxAttemps"/);
+    expect(() => loadConfigFile(undefined, dirWith('{"wait": {"timeout": 5000}}'))).toThrow(/unknown key "wait\.timeout"/);
+    expect(() => loadConfigFile(undefined, dirWith('{"retry": {"baseDelayMs": "200"}}'))).toThrow(/"retry\.baseDelayMs" must be a number of 0 or more/);
+    expect(() => loadConfigFile(undefined, dirWith('{"retry": {"maxDelayMs": -1}}'))).toThrow(/"retry\.maxDelayMs" must be a number of 0 or more/);
+    expect(() => loadConfigFile(undefined, dirWith('{"retry": {"maxAttempts": 0.5}}'))).toThrow(/"retry\.maxAttempts" must be a positive integer/);
+    expect(() => loadConfigFile(undefined, dirWith('{"wait": {"intervalMs": 0}}'))).toThrow(/"wait\.intervalMs" must be a positive number/);
+    expect(loadConfigFile(undefined, dirWith('{"retry": {"maxAttempts": 2, "baseDelayMs": 0, "maxDelayMs": 50}, "wait": {"intervalMs": 10, "timeoutMs": 100}}')).content).toEqual({
+      retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 50 },
+      wait: { intervalMs: 10, timeoutMs: 100 },
+    });
   });
 
   it('flags win over the file: --endpoint for one plugin, or every service in a batch; --qps for all', () => {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SecretRegistry } from '@cancelkit/core/plugin';
-import { CancelKitError } from '@cancelkit/core/plugin';
+import { CancelKitError, describeJsonSyntaxError } from '@cancelkit/core/plugin';
 
 export const DEFAULT_CONFIG_FILE = 'cancelkit.config.json';
 
@@ -47,6 +47,12 @@ const KEYS: Record<keyof CliConfigFile, string> = {
   wait: 'object',
 };
 
+/** The keys of the object-valued settings, and what each value must be. */
+const NESTED: Record<'retry' | 'wait', Record<string, 'positive integer' | 'number of 0 or more' | 'positive number'>> = {
+  retry: { maxAttempts: 'positive integer', baseDelayMs: 'number of 0 or more', maxDelayMs: 'number of 0 or more' },
+  wait: { intervalMs: 'positive number', timeoutMs: 'positive number' },
+};
+
 function configError(file: string, message: string, hint?: string): CancelKitError {
   return new CancelKitError('InvalidInput', `${file}: ${message}`, { hint: hint ?? `Fix ${path.basename(file)} (see \`cancelkit --help\`, "Config file").` });
 }
@@ -73,6 +79,16 @@ function checkShape(file: string, content: unknown): CliConfigFile {
       const what = kind === 'array' ? 'an array of strings' : kind === 'record' ? `an object of ${inner === 'number' ? 'positive numbers' : `${inner}s`}` : kind === 'number' ? 'a positive number' : `a ${kind}`;
       throw configError(file, `"${key}" must be ${what}.`);
     }
+    if (key === 'retry' || key === 'wait') {
+      const known = NESTED[key];
+      for (const [inner, v] of Object.entries(value as object)) {
+        const need = known[inner];
+        if (!need) throw configError(file, `unknown key "${key}.${inner}".`, `Known keys of "${key}": ${Object.keys(known).join(', ')}.`);
+        const fits =
+          typeof v === 'number' && Number.isFinite(v) && (need === 'number of 0 or more' ? v >= 0 : v > 0 && (need !== 'positive integer' || Number.isInteger(v)));
+        if (!fits) throw configError(file, `"${key}.${inner}" must be a ${need}.`);
+      }
+    }
   }
   return content as CliConfigFile;
 }
@@ -93,7 +109,7 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw configError(file, `is not valid JSON (${(error as Error).message}).`);
+    throw configError(file, `is not valid JSON (${describeJsonSyntaxError(error)}).`);
   }
   return { file, dir: path.dirname(file), content: checkShape(file, parsed) };
 }

@@ -91,6 +91,8 @@ describe('configuration', () => {
     expect(() => parseFlags(['--port', 'http'])).toThrow(/not a port number/);
     expect(() => parseFlags(['--endpoint', 'x'])).toThrow(/Unknown option "--endpoint"/);
     expect(() => parseFlags(['--config'])).toThrow(/needs a value/);
+    expect(() => parseFlags(['--host', ''])).toThrow(/--host needs a value/);
+    expect(() => parseFlags(['--host='])).toThrow(/--host needs a value/);
   });
 });
 

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CancelKitConfig } from '@cancelkit/core';
+import { describeJsonSyntaxError } from '@cancelkit/core/plugin';
 import { z } from 'zod';
 import { parseTokensEnv, type TokenSpec } from './auth.js';
 import type { ServerLimits } from './server.js';
@@ -127,13 +128,15 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   const flags: CliFlags = {};
   const value = (i: number, name: string): string => {
     const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new ConfigError(`${name} needs a value.`);
+    if (v === undefined || v === '' || v.startsWith('--')) throw new ConfigError(`${name} needs a value.`);
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const take = (): string => {
+      // An empty value (`--host ''`, `--host=`) is no value: an empty host would listen on every interface.
+      if (inline === '') throw new ConfigError(`${name} needs a value.`);
       if (inline !== undefined) return inline;
       const v = value(i, name);
       i++;
@@ -188,7 +191,7 @@ function readConfigFile(file: string): ServerConfigFile {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`The config file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`The config file ${file} is not valid JSON: ${describeJsonSyntaxError(error)}.`);
   }
   const parsed = ServerConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -215,7 +218,7 @@ export function projectPlugins(dir: string): string[] | undefined {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`${file} is not valid JSON (${(error as Error).message}).`);
+    throw new ConfigError(`${file} is not valid JSON (${describeJsonSyntaxError(error)}).`);
   }
   const plugins = typeof parsed === 'object' && parsed !== null ? (parsed as { plugins?: unknown }).plugins : undefined;
   if (plugins === undefined) return undefined;
@@ -257,7 +260,8 @@ export function resolveServerConfig(flags: CliFlags, env: Readonly<Record<string
   for (const key of ['providers', 'endpoints', 'allowInsecureHttp', 'concurrency', 'rateLimits', 'retry', 'timeoutMs', 'wait', 'profile'] as const) copy(key);
 
   return {
-    host: flags.host ?? env['CANCELKIT_SERVER_HOST'] ?? file.host ?? '127.0.0.1',
+    // An empty variable is unset, as for every other variable here (an empty host would listen on every interface).
+    host: flags.host ?? (env['CANCELKIT_SERVER_HOST'] || undefined) ?? file.host ?? '127.0.0.1',
     port: flags.port ?? (env['CANCELKIT_SERVER_PORT'] ? portOf(env['CANCELKIT_SERVER_PORT'], 'CANCELKIT_SERVER_PORT') : (file.port ?? 8080)),
     database,
     backend,

@@ -419,4 +419,30 @@ describe('failed-authentication limit per client address', () => {
       temp.remove();
     }
   });
+
+  it('counts and limits failures on /v1 routes that do not exist too: they are no way around the limit', async () => {
+    let clock = 1_000_000;
+    const temp = tempDir();
+    const server = await startTestServer({
+      plugins: [fakeCloudPlugin()],
+      database: path.join(temp.dir, 'jobs.db'),
+      limits: { authFailureRateLimit: { perSecond: 1, burst: 3 } },
+      now: () => clock,
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect((await server.request('GET', '/v1/no-such-route', { token: `wrong-token-number-${i}-0123456789` })).status).toBe(401);
+      // Guesses on an unknown /v1 route spend the address's allowance like any other /v1 route…
+      expect((await server.request('GET', '/v1/no-such-route', { token: 'wrong-token-number-3-0123456789' })).status).toBe(429);
+      expect((await server.request('GET', '/v1/plugins', { token: 'wrong-token-number-4-0123456789' })).status).toBe(429);
+      // …and a limited address learns nothing there either: the right token gets the same 429, not a 404.
+      const right = await server.request('GET', '/v1/no-such-route');
+      expect(right.status).toBe(429);
+      expect(right.json).toMatchObject({ code: 'Throttled', detail: 'Too many failed authentication attempts from this address.' });
+      clock += 1_000;
+      expect((await server.request('GET', '/v1/no-such-route')).status).toBe(404);
+    } finally {
+      await server.close();
+      temp.remove();
+    }
+  });
 });

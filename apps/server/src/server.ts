@@ -277,6 +277,23 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     return principal;
   };
 
+  /**
+   * The principal of a /v1 request, or a throw: an address that keeps failing is refused before its token
+   * is checked (were a right token let through, a 200 among the 429s would tell a guesser when it had won),
+   * and every failure spends that address's allowance — on every /v1 path, routes that do not exist too.
+   */
+  const authenticateOrThrow = (request: FastifyRequest): Principal => {
+    const blockedMs = authFailures.peek(request.ip);
+    if (blockedMs > 0) throw tooManyAuthFailures(blockedMs);
+    const principal = auth.authenticate(request.headers.authorization);
+    if (!principal) {
+      const waitMs = authFailures.take(request.ip);
+      if (waitMs > 0) throw tooManyAuthFailures(waitMs);
+      throw unauthenticated();
+    }
+    return principal;
+  };
+
   const sendProblem = (reply: FastifyReply, error: unknown, requestId: string) => {
     const { problem, headers } = toProblem(error, requestId);
     return reply.status(problem.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
@@ -310,8 +327,12 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     const routePath = request.url.split('?')[0] ?? '';
     // Under /v1 even a route that does not exist needs a token first: a 404 to anonymous callers would map
     // the API for them, and every /v1 answer without a token is the same 401.
-    if ((routePath === '/v1' || routePath.startsWith('/v1/')) && !auth.authenticate(request.headers.authorization)) {
-      return sendProblem(reply, unauthenticated(), request.id);
+    if (routePath === '/v1' || routePath.startsWith('/v1/')) {
+      try {
+        authenticateOrThrow(request);
+      } catch (error) {
+        return sendProblem(reply, error, request.id);
+      }
     }
     return sendProblem(reply, new HttpProblem('NotFound', `No route ${request.method} ${routePath}.`, { hint: 'See GET /openapi.json.' }), request.id);
   });
@@ -349,16 +370,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     async (v1) => {
       v1.addHook('onRequest', async (request, reply) => {
         if (runner.stopping) throw shuttingDown(reply);
-        // An address that keeps failing is refused before its token is checked: were a right token let
-        // through, a 200 among the 429s would still tell a guesser when it had won.
-        const blockedMs = authFailures.peek(request.ip);
-        if (blockedMs > 0) throw tooManyAuthFailures(blockedMs);
-        const principal = auth.authenticate(request.headers.authorization);
-        if (!principal) {
-          const waitMs = authFailures.take(request.ip);
-          if (waitMs > 0) throw tooManyAuthFailures(waitMs);
-          throw unauthenticated();
-        }
+        const principal = authenticateOrThrow(request);
         principals.set(request, principal);
         const waitMs = rateLimiter.take(principal.name);
         if (waitMs > 0) {

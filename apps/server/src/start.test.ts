@@ -41,3 +41,18 @@ describe('startServer when the port is taken (emulator backend)', () => {
     }
   });
 });
+
+describe('startServer with an empty CANCELKIT_SERVER_HOST', () => {
+  it('listens on the loopback default, not on every interface, like every other empty variable', { timeout: 20_000 }, async () => {
+    const env = { CANCELKIT_SERVER_HOST: '', CANCELKIT_SERVER_PORT: '0' };
+    expect(resolveServerConfig({}, env, SERVER_DIR).host).toBe('127.0.0.1');
+    let started: StartedServer | undefined;
+    try {
+      started = await startServer(resolveServerConfig({}, env, SERVER_DIR), quiet);
+      expect((started.app.server.address() as { address: string }).address).toBe('127.0.0.1');
+      expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
+    } finally {
+      await started?.close();
+    }
+  });
+});

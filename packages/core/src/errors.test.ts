@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CancelKitError, ERROR_CODES, ERROR_TRAITS, InvalidInput, invalidInput, isCancelKitError, Throttled, toCancelKitError } from './errors.js';
+import { CancelKitError, describeJsonSyntaxError, ERROR_CODES, ERROR_TRAITS, InvalidInput, invalidInput, isCancelKitError, Throttled, toCancelKitError } from './errors.js';
 
 describe('error taxonomy', () => {
   it('gives every code a stable exit code and HTTP status, distinct per code', () => {
@@ -50,5 +50,26 @@ describe('error taxonomy', () => {
     expect(e.message).toBe('Invalid input: taskId: is required (pass --task-id); regionId: must not be empty');
     expect(e.issues).toHaveLength(2);
     expect(e).toBeInstanceOf(CancelKitError);
+  });
+});
+
+describe('describeJsonSyntaxError', () => {
+  const problem = (text: string) => {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      return describeJsonSyntaxError(error);
+    }
+    throw new Error('parsed');
+  };
+
+  it('says what is wrong and where, never quoting the input (which may hold a secret)', () => {
+    for (const text of ['{"accessKeySecret": abcdefsecret123}', '{"a": 1,\n"sk": abcdefsecret123\n}', '{"sk": "abcdefsecret123"} abcdefsecret123', '{"sk": "abcdefsecret123']) {
+      const said = problem(text);
+      expect(said).not.toMatch(/abcdef|secret|ySecret/);
+      expect(said.length).toBeGreaterThan(5);
+    }
+    expect(problem('{"a": 1,\n  }')).toMatch(/line 2 column 3$/);
+    expect(problem('')).toBe('Unexpected end of JSON input');
   });
 });

@@ -222,3 +222,21 @@ export function invalidInput(issues: readonly InputIssue[], subject = 'input'): 
   const lines = safe.map((i) => `${i.field || subject}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
   return new InvalidInput(`Invalid ${subject}: ${lines.join('; ')}${more}`, { issues: safe });
 }
+
+/**
+ * A `JSON.parse` failure in words, without the excerpt of the input Node quotes in its message
+ * (`Unexpected token 'a', ..."ySecret": abcdefsecr"...`): config and credential files hold secrets, and a
+ * typo next to one would print part of it. Keeps what locates the problem: the kind and line/column.
+ */
+export function describeJsonSyntaxError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /at position \d+(?: \(line (\d+) column (\d+)\))?/.exec(message);
+  const kind = message
+    .replace(/,\s*(?:\.\.\.)?".*$/s, '')
+    .replace(/\s*in JSON at position.*$/s, '')
+    .replace(/\s*after JSON at position.*$/s, ' after the JSON value')
+    .replace(/ is not valid JSON$/, '')
+    .trim();
+  const where = at?.[1] !== undefined ? ` at line ${at[1]} column ${at[2]}` : '';
+  return `${kind || 'invalid JSON'}${where}`;
+}

@@ -18,6 +18,9 @@ describe('redacting logger', () => {
     expect(text).not.toContain('Signature=abc');
     expect(records[0]?.fields).toMatchObject({ headers: { authorization: REDACTED, host: 'ecs.aliyuncs.com' }, accessKeySecret: REDACTED });
     expect(records[0]?.message).toBe(`signing with ${REDACTED}`);
+    // The secret is removed from inside the nested values, which are kept: not dropped wholesale.
+    expect(records[0]?.fields?.nested).toEqual([{ note: `xx ${REDACTED} yy` }]);
+    expect(records[0]?.fields?.error).toMatchObject({ message: `bad ${REDACTED}` });
   });
 
   it('filters by level and survives cycles', () => {

@@ -70,6 +70,8 @@ async function checkCall(call: ApigCall, bad: readonly string[]): Promise<void> 
     expect(last.verdict).toMatchObject({ ok: true, accessKeyId: AK });
     expect(last.rawPath.split('/').slice(1).map(decodeURIComponent)).toEqual(call.pathSegments);
     expect(receivedQuery(last.rawQuery)).toEqual(expectedQuery(call.query));
+    expect(last.method).toBe(call.method);
+    expect(last.body.toString('utf8')).toBe(call.body === undefined ? '' : JSON.stringify(call.body));
     if (call.projectId !== undefined) expect(last.headers['x-project-id']).toBe(call.projectId);
   } finally {
     await context.close();

@@ -67,10 +67,17 @@ describe('cancel through the kit (real HTTP to the emulator)', () => {
 
   it('cancelling twice: the second is already-finished and changes nothing', async () => {
     const executionId = execution();
-    await kit.cancel(ID, { regionId: 'cn-hangzhou', executionId });
+    const [first] = await kit.cancel(ID, { regionId: 'cn-hangzhou', executionId });
+    expect(first?.outcome).toBe('cancelled');
+    const before = emu.listOperations('alibaba.oos');
+    expect(before.find((o) => o.id === executionId)?.status).toBe('Cancelled');
     const [again] = await kit.cancel(ID, { regionId: 'cn-hangzhou', executionId }, { precheck: false });
     expect(again?.outcome).toBe('already-finished');
     expect(again?.reason).toMatch(/already cancelled/i);
+    // The second CancelExecution reached the cloud, was refused, and left every execution as it was.
+    expect(cancelCalls()).toBe(2);
+    expect(emu.requests().filter((r) => r.action === 'CancelExecution').at(-1)?.status).toBe(403);
+    expect(emu.listOperations('alibaba.oos')).toEqual(before);
   });
 
   it('reports not-found for an unknown execution and for one in another region', async () => {

@@ -77,7 +77,11 @@ describe('cancel through the kit (real HTTP to the emulator)', () => {
     expect([ok1, ok2, allowCancel0, started, running, succeeded].map(statusOf)).toEqual(['7', '7', '3', '3', '4', '5']);
     // Every not-cancelled outcome carries the cancel call's request id.
     const cancelRequestId = byId.get(ok1)?.requestId;
-    expect(byId.get(allowCancel0)?.requestId).toBe(cancelRequestId);
+    expect(cancelRequestId).toMatch(/\S/);
+    expect(emu.requests().find((r) => r.action === 'CancelActiveOperationTasks')?.requestId).toBe(cancelRequestId);
+    for (const id of [ok2, allowCancel0, started, running, succeeded, cancelledBefore, unknown]) {
+      expect(byId.get(id)?.requestId, `Id ${id}`).toBe(cancelRequestId);
+    }
   });
 
   it('with the pre-check, sends only the cancellable Ids and skips the others with reasons', async () => {

@@ -109,6 +109,11 @@ describe('fault matrix through createCancelKit', () => {
     const records = await collect(kit(2_000), population.items, () => undefined);
     world.emulator.clearFaults();
     expectPromisesHeld(population, records, seed);
+    // None reported failed: a reset is answered by asking the cloud (inspect), never by giving up.
+    expect(
+      records.filter((r) => r.outcome === 'failed').map((r) => `${r.plugin} ${r.target}: ${r.error?.code} ${r.error?.message}`),
+      replayHint(seed),
+    ).toEqual([]);
     expect(faultCounts(world)['reset-after'] ?? 0).toBeGreaterThan(0);
     expect(records.filter((r) => r.reason === 'Confirmed through inspect after an ambiguous failure.').length).toBeGreaterThan(0);
   });

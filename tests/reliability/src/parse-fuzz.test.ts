@@ -4,7 +4,7 @@
  * InvalidInput — as a rejection, or as one `failed` record per batch item — and never a request.
  * (The plugins' own `src/parse.property.test.ts` fuzz `parse` directly.)
  */
-import { type BatchItem, type CancelKit, createCancelKit, isCancelKitError } from '@cancelkit/core';
+import { type BatchItem, type CancelKit, createCancelKit, isCancelKitError, type TargetResult } from '@cancelkit/core';
 import ecs from '@cancelkit/plugin-alibaba-ecs';
 import oos from '@cancelkit/plugin-alibaba-oos';
 import opensearch from '@cancelkit/plugin-alibaba-opensearch';
@@ -100,16 +100,27 @@ describe('hostile input through the library', () => {
       .chain((plugin) => hostileParams(VALID_PARAMS[plugin] as Record<string, unknown>).map((params) => ({ plugin, params })));
     await fc.assert(
       fc.asyncProperty(fc.array(anyItem, { minLength: 1, maxLength: 8 }), async (items) => {
-        const expected = items.reduce((sum, item) => {
+        // Per item: the distinct targets parse gives, or undefined when parse refuses (one record then).
+        const expected = items.map((item): string[] | undefined => {
           try {
-            return sum + new Set(kit.plugin(item.plugin).targets(kit.parse(item.plugin, item.params))).size;
+            return [...new Set(kit.plugin(item.plugin).targets(kit.parse(item.plugin, item.params)))].sort();
           } catch {
-            return sum + 1;
+            return undefined;
           }
-        }, 0);
-        const records = [];
+        });
+        const records: TargetResult[] = [];
         for await (const record of kit.run(items, { concurrency: 4 })) records.push(record);
-        expect(records).toHaveLength(expected);
+        expect(records).toHaveLength(expected.reduce((sum, targets) => sum + (targets?.length ?? 1), 0));
+        expected.forEach((targets, item) => {
+          const own = records.filter((r) => r.item === item);
+          if (targets === undefined) {
+            expect(own, `item ${item}`).toHaveLength(1);
+            expect(own[0]?.error?.code, `item ${item}`).toBe('InvalidInput');
+          } else {
+            // Each target of the item exactly once: none lost, none twice, none made up.
+            expect(own.map((r) => r.target).sort(), `item ${item}`).toEqual(targets);
+          }
+        });
       }),
       { numRuns: scaled(40, 10), seed: seedFor('fuzz-any') },
     );
