@@ -249,7 +249,12 @@ class Emulator implements RunningEmulator {
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#server.closeAllConnections();
       await closed;
-      await this.#persister?.flush();
+      try {
+        await this.#persister?.flush();
+      } catch (error) {
+        // Stopped, but the file is behind: say so rather than let a restart silently lose the last changes.
+        throw new Error(`The emulator stopped, but its state file ${this.#persister?.file} could not be written (${(error as Error).message}); the latest changes are not saved.`, { cause: error });
+      }
     })();
     return this.#stopped;
   }

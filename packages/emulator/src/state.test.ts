@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NONCE_WINDOW_MS } from './nonce-cache.js';
 import { DEMO_CREDENTIALS } from './options.js';
 import { startEmulator } from './server.js';
+import { StatePersister } from './store.js';
+import type { EmulatedOperation } from '@cancelkit/core/emulation';
 import { allFakeEmulations } from './test-support/fake-emulations.js';
 import { fakeAuthorization } from './test-support/fake-protocols.js';
 import { adminJson, rpc, send } from './test-support/http.js';
@@ -176,5 +178,52 @@ describe('state persistence (statePath)', () => {
     await first.stop();
     const second = await startFake();
     expect(second.listOperations()).toEqual([]);
+  });
+});
+
+describe('StatePersister when a write fails', () => {
+  const snapshot = (operations: EmulatedOperation[]) => () => ({ operations, nonces: [] as [string, number][] });
+
+  it('keeps the change and retries on its own until the file can be written', async () => {
+    const statePath = path.join(dir, 'state.json');
+    // A non-empty directory where the file should be: the rename over it fails until it is removed.
+    mkdirSync(path.join(statePath, 'blocker'), { recursive: true });
+    const errors: string[] = [];
+    const persister = new StatePersister(statePath, snapshot([{ service: 'fake.jobs', id: 'j-1', status: 'Running' }]), Date.now, 5, (e) => errors.push(e.message), 50);
+    persister.markDirty();
+    await expect.poll(() => errors.length).toBeGreaterThan(1); // tried again on its own, and failed again
+    rmSync(statePath, { recursive: true });
+    // No new change is marked: the failed write alone brings the retry.
+    await expect
+      .poll(() => {
+        try {
+          return JSON.parse(readFileSync(statePath, 'utf8')).operations.map((o: EmulatedOperation) => o.id);
+        } catch {
+          return [];
+        }
+      })
+      .toEqual(['j-1']);
+    await persister.flush();
+    expect(persister.lastError).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['state.json']); // no temporary file left behind
+  });
+
+  it('a flush (as stop() does) while the file cannot be written rejects with the cause instead of returning as if saved', async () => {
+    const statePath = path.join(dir, 'state.json');
+    mkdirSync(path.join(statePath, 'blocker'), { recursive: true });
+    const persister = new StatePersister(statePath, snapshot([{ service: 'fake.jobs', id: 'j-1', status: 'Running' }]), Date.now, 5, () => undefined, 50);
+    persister.markDirty(60_000);
+    await expect(persister.flush()).rejects.toThrow(/EISDIR|ENOTEMPTY|EEXIST|directory/i);
+  });
+
+  it('reports an operation that cannot be serialised as a failed write, not an unhandled rejection', async () => {
+    const statePath = path.join(dir, 'state.json');
+    const errors: string[] = [];
+    const persister = new StatePersister(statePath, snapshot([{ service: 'fake.jobs', id: 'j-1', status: 'Running', size: 10n }]), Date.now, 5, (e) => errors.push(e.message), 60_000);
+    persister.markDirty();
+    await expect.poll(() => errors.length).toBe(1);
+    expect(errors[0]).toMatch(/BigInt/);
+    await expect(persister.flush()).rejects.toThrow(/BigInt/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
  * change `status` in place), so the server marks the state dirty after every state-changing call rather
  * than relying on `put` alone.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,6 +51,8 @@ export class OperationStore implements EmulationStore {
 }
 
 const STATE_FORMAT = 'cancelkit-emulator-state';
+/** How long after a failed state write it is tried again (each failure is logged once per try). */
+export const RETRY_DELAY_MS = 5_000;
 
 interface StateFile {
   format: typeof STATE_FORMAT;
@@ -116,6 +119,7 @@ export class StatePersister {
   /** The shortest delay asked for since the last write began. */
   #pendingDelay = Number.POSITIVE_INFINITY;
   #sequence = 0;
+  readonly #writerId = randomBytes(4).toString('hex');
   /** The last write error, if the latest write failed (reported in the access log). */
   lastError: Error | undefined;
 
@@ -125,6 +129,7 @@ export class StatePersister {
     readonly now: () => number,
     readonly debounceMs = 25,
     readonly onError?: (error: Error) => void,
+    readonly retryDelayMs = RETRY_DELAY_MS,
   ) {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   }
@@ -140,11 +145,18 @@ export class StatePersister {
     if (this.#writing === undefined) this.#schedule(delayMs);
   }
 
+  /**
+   * Writes what is pending now. A write that fails leaves the state dirty (and retried on a timer while
+   * running); `flush` tries once more and then rejects with the error, so a stop says the state file is
+   * behind instead of returning as if it were saved.
+   */
   async flush(): Promise<void> {
     this.#cancelTimer();
     if (this.#writing) await this.#writing;
     this.#cancelTimer(); // the write that just ended may have scheduled the next one
-    while (this.#dirty) await this.#write();
+    if (this.#dirty) await this.#write();
+    this.#cancelTimer();
+    if (this.#dirty && this.lastError) throw this.lastError;
   }
 
   #cancelTimer(): void {
@@ -167,40 +179,54 @@ export class StatePersister {
     }, delayMs);
   }
 
-  /** One write; changes made meanwhile are scheduled with the delay they asked for. */
+  /**
+   * One write; changes made meanwhile are scheduled with the delay they asked for. A failed write keeps
+   * the state dirty and is tried again after `retryDelayMs` (a full disk or a permission fixed later must
+   * not leave the file behind until some unrelated change happens to come along).
+   */
   #write(): Promise<void> {
     this.#writing ??= (async () => {
+      let failed = false;
       try {
         this.#dirty = false;
         this.#pendingDelay = Number.POSITIVE_INFINITY;
-        await this.#writeOnce();
+        failed = !(await this.#writeOnce());
       } finally {
         this.#writing = undefined;
-        if (this.#dirty) this.#schedule(this.#pendingDelay === Number.POSITIVE_INFINITY ? this.debounceMs : this.#pendingDelay);
+        if (failed) {
+          this.#dirty = true;
+          this.#schedule(Math.max(this.#pendingDelay === Number.POSITIVE_INFINITY ? 0 : this.#pendingDelay, this.retryDelayMs));
+        } else if (this.#dirty) this.#schedule(this.#pendingDelay === Number.POSITIVE_INFINITY ? this.debounceMs : this.#pendingDelay);
       }
     })();
     return this.#writing;
   }
 
-  async #writeOnce(): Promise<void> {
-    const { operations, nonces } = this.snapshot();
-    const state: Omit<StateFile, 'nonces'> = {
-      format: STATE_FORMAT,
-      version: 1,
-      savedAt: new Date(this.now()).toISOString(),
-      operations,
-    };
-    // Operations pretty-printed for people; the nonces (up to a million) one compact array.
-    const text = `${JSON.stringify(state, null, 2).slice(0, -2)},\n  "nonces": ${JSON.stringify(nonces)}\n}\n`;
-    const temporary = `${this.file}.${process.pid}.${++this.#sequence}.tmp`;
+  /** Writes the whole state to a temporary file and renames it over the file; false (reported) on failure. */
+  async #writeOnce(): Promise<boolean> {
+    // Unique per writer, not only per process: two emulators in one process may share a state file.
+    const temporary = `${this.file}.${process.pid}.${this.#writerId}.${++this.#sequence}.tmp`;
     try {
+      const { operations, nonces } = this.snapshot();
+      const state: Omit<StateFile, 'nonces'> = {
+        format: STATE_FORMAT,
+        version: 1,
+        savedAt: new Date(this.now()).toISOString(),
+        operations,
+      };
+      // Operations pretty-printed for people; the nonces (up to a million) one compact array. Inside the
+      // try: an operation a plugin's emulation made unserialisable (a BigInt, a cycle) is a reported
+      // write failure, not an unhandled rejection from a timer.
+      const text = `${JSON.stringify(state, null, 2).slice(0, -2)},\n  "nonces": ${JSON.stringify(nonces)}\n}\n`;
       await writeFile(temporary, text, 'utf8');
       await rename(temporary, this.file);
       this.lastError = undefined;
+      return true;
     } catch (error) {
       this.lastError = error as Error;
       await rm(temporary, { force: true }).catch(() => undefined);
       this.onError?.(error as Error);
+      return false;
     }
   }
 }
