@@ -15,6 +15,12 @@ describe('configuration', () => {
     expect(config).toMatchObject({ backend: 'emulator', host: '127.0.0.1', port: 8080, tokens: [], database: undefined });
   });
 
+  it('reads :memory: as the in-memory database from a flag, the environment or the file alike', () => {
+    expect(resolveServerConfig({ database: ':memory:' }, {}, temp.dir).database).toBe(':memory:');
+    expect(resolveServerConfig({}, { CANCELKIT_SERVER_DB: ':memory:' }, temp.dir).database).toBe(':memory:');
+    expect(resolveServerConfig({ database: 'audit.db' }, {}, temp.dir).database).toBe(path.join(temp.dir, 'audit.db'));
+  });
+
   it('layers file, environment and flags, and switches to the cloud when providers are configured', () => {
     const file = path.join(temp.dir, 'server.json');
     writeFileSync(

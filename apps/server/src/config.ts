@@ -243,15 +243,10 @@ export function resolveServerConfig(flags: CliFlags, env: Readonly<Record<string
   const backend = flags.backend ?? (envBackend as 'emulator' | 'cloud' | undefined) ?? file.backend ?? (hasCloudConfig ? 'cloud' : 'emulator');
 
   const envDb = env['CANCELKIT_SERVER_DB'];
-  const database = flags.database
-    ? path.resolve(cwd, flags.database)
-    : envDb
-      ? path.resolve(cwd, envDb)
-      : file.database
-        ? file.database === ':memory:'
-          ? ':memory:'
-          : path.resolve(baseDir, file.database)
-        : undefined;
+  // `:memory:` means SQLite's in-memory database wherever it is given (flag, variable or file), never a
+  // file of that name in the working directory.
+  const located = (value: string, from: string) => (value === ':memory:' ? ':memory:' : path.resolve(from, value));
+  const database = flags.database ? located(flags.database, cwd) : envDb ? located(envDb, cwd) : file.database ? located(file.database, baseDir) : undefined;
 
   const cancelkit: CancelKitConfig = {};
   const copy = <K extends keyof CancelKitConfig & keyof ServerConfigFile>(key: K) => {
