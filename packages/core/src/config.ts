@@ -61,7 +61,7 @@ export function resolveConfig(config: CancelKitConfig = {}): ResolvedConfig {
     allowInsecureHttp: config.allowInsecureHttp ?? false,
     providers: { ...config.providers },
     concurrency: Math.floor(positive(config.concurrency, 8, 'concurrency')),
-    rateLimits: { ...config.rateLimits },
+    rateLimits: rateLimitsOf(config.rateLimits),
     retry: {
       maxAttempts: Math.floor(positive(config.retry?.maxAttempts, 4, 'retry.maxAttempts')),
       baseDelayMs: config.retry?.baseDelayMs ?? 200,
@@ -77,4 +77,13 @@ export function resolveConfig(config: CancelKitConfig = {}): ResolvedConfig {
   };
   if (config.profile !== undefined) resolved.profile = config.profile;
   return resolved;
+}
+
+/** A rate of 0, a negative one or NaN would only fail every target later (the token bucket refuses it). */
+function rateLimitsOf(rateLimits: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = { ...rateLimits };
+  for (const [key, qps] of Object.entries(out)) {
+    if (typeof qps !== 'number' || !(qps > 0)) throw new RangeError(`config.rateLimits[${JSON.stringify(key)}] must be a positive number, got ${String(qps)}`);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import type { CredentialSource } from './credentials.js';
 import type { EndpointSource } from './endpoints.js';
 import { definePlugin, isCancellablePlugin } from './contract.js';
 import { createCancelKit, createPluginModule } from './kit.js';
-import { type LogRecord, createLogger } from './logger.js';
+import { type LogRecord, SecretRegistry, createLogger } from './logger.js';
 import { FakeCloud, fakePlugin } from './test-support/fake-plugin.js';
 import { routingPlugin, startNamedServer } from './test-support/named-server.js';
 import { TOKENS } from './tokens.js';
@@ -115,6 +115,33 @@ describe('createCancelKit', () => {
     } finally {
       await kit.close();
       await Promise.all([hostRoute.close(), fallback.close()]);
+    }
+  });
+
+  it('uses the SecretRegistry a host ContainerModule binds (or rebinds) for what plugins register', async () => {
+    const plugin = definePlugin<{ id: string }>({
+      manifest: { ...fakePlugin(new FakeCloud()).manifest, id: 'fake.secret.job' },
+      parse: (i) => i as { id: string },
+      targets: (p) => [p.id],
+      async cancel(p, ctx) {
+        ctx.addSecret('derived-token-value');
+        return [{ target: p.id, outcome: 'cancelled' }];
+      },
+    });
+    for (const how of ['bind', 'rebind'] as const) {
+      const hostSecrets = new SecretRegistry();
+      const kit = createCancelKit({
+        plugins: [plugin],
+        modules: [
+          new ContainerModule((options) => {
+            options[how](TOKENS.SecretRegistry).toConstantValue(hostSecrets);
+          }),
+        ],
+      });
+      expect(kit.container.get(TOKENS.SecretRegistry)).toBe(hostSecrets);
+      expect(kit.secrets).toBe(hostSecrets);
+      await kit.cancel('fake.secret.job', { id: 'x' });
+      expect(hostSecrets.redactString('token derived-token-value')).toBe('token [REDACTED]');
     }
   });
 

@@ -28,7 +28,7 @@ export function createPluginModule(plugin: CancellablePlugin<unknown> | readonly
 export interface CreateCancelKitOptions {
   /** Plugin objects or plugin ContainerModules. */
   plugins?: ReadonlyArray<CancellablePlugin<unknown> | ContainerModule>;
-  /** Extra host modules (bind a Logger, CredentialSource, EndpointSource, HttpClientFactory, EngineObserver, …). */
+  /** Extra host modules (bind a Logger, SecretRegistry, CredentialSource, EndpointSource, HttpClientFactory, EngineObserver, …). */
   modules?: readonly ContainerModule[];
   config?: CancelKitConfig;
   logger?: Logger;
@@ -56,10 +56,12 @@ function getAllSafe<T>(container: Container, token: symbol): T[] {
 export function createCancelKit(options: CreateCancelKitOptions = {}): CancelKit {
   const container = options.parent ? new Container({ parent: options.parent }) : new Container();
   const config = resolveConfig(options.config);
-  const secrets = options.secrets ?? new SecretRegistry();
   container.bind(TOKENS.Config).toConstantValue(config);
-  container.bind(TOKENS.SecretRegistry).toConstantValue(secrets);
   for (const m of options.modules ?? []) container.load(m);
+  // A registry a host module binds is the one secrets go to (its own output redacts with it); otherwise
+  // the kit's own, which also shadows a parent's as before.
+  if (!container.isCurrentBound(TOKENS.SecretRegistry)) container.bind(TOKENS.SecretRegistry).toConstantValue(options.secrets ?? new SecretRegistry());
+  const secrets = container.get<SecretRegistry>(TOKENS.SecretRegistry);
   if (!container.isBound(TOKENS.Logger)) container.bind(TOKENS.Logger).toConstantValue(options.logger ?? silentLogger);
   if (!container.isBound(TOKENS.Clock)) container.bind(TOKENS.Clock).toConstantValue(options.clock ?? systemClock);
   for (const source of options.credentialSources ?? []) container.bind(TOKENS.CredentialSource).toConstantValue(source);

@@ -207,3 +207,49 @@ describe('discoverPlugins with a package whose manifest is not an object', () =>
     await expect(registry.load('cancelkit-plugin-named')).rejects.toThrowError(/cannot be used/);
   });
 });
+
+describe('discoverPlugins with two copies of one plugin id', () => {
+  it('uses a usable copy found later rather than letting an unusable one found first hide it', async () => {
+    // The nearer node_modules holds a copy built for another core; the app's own (farther) one works.
+    const outer = path.join(root, 'shadowed');
+    const inner = path.join(outer, 'app');
+    writePlugin(path.join(inner, 'node_modules', 'cancelkit-plugin-shadow-old'), {
+      name: 'cancelkit-plugin-shadow-old',
+      id: 'shadow.jobs.job',
+      coreRange: '^99.0.0',
+      flag: '__shadowOldLoaded',
+      manifestAs: 'json',
+    });
+    writePlugin(path.join(outer, 'node_modules', 'cancelkit-plugin-shadow'), { name: 'cancelkit-plugin-shadow', id: 'shadow.jobs.job', flag: '__shadowLoaded', manifestAs: 'json' });
+    const registry = await discoverPlugins({ searchFrom: [inner] });
+    expect(registry.list().map((p) => `${p.manifest.id} ${p.packageName}`)).toEqual(['shadow.jobs.job cancelkit-plugin-shadow']);
+    expect(registry.get('shadow.jobs.job')?.packageName).toBe('cancelkit-plugin-shadow');
+    expect((await registry.load('shadow.jobs.job')).manifest.id).toBe('shadow.jobs.job');
+    expect((globalThis as Record<string, unknown>).__shadowOldLoaded).toBeUndefined();
+    // The first usable copy still wins over a later one.
+    writePlugin(path.join(inner, 'node_modules', 'cancelkit-plugin-shadow-new'), { name: 'cancelkit-plugin-shadow-new', id: 'shadow.jobs.job', flag: '__shadowNewLoaded', manifestAs: 'json' });
+    const both = await discoverPlugins({ searchFrom: [inner] });
+    expect(both.list().map((p) => p.packageName)).toEqual(['cancelkit-plugin-shadow-new']);
+  });
+});
+
+describe('discoverPlugins with package.json fields of the wrong type', () => {
+  it('skips or reports such a package and still finds every other plugin', async () => {
+    const project = path.join(root, 'odd-package-json');
+    const nm = path.join(project, 'node_modules');
+    writePlugin(path.join(nm, 'cancelkit-plugin-fine'), { name: 'cancelkit-plugin-fine', id: 'fine.jobs.job', flag: '__fineLoaded', manifestAs: 'json' });
+    const odd = (name: string, fields: Record<string, unknown>) => {
+      mkdirSync(path.join(nm, name), { recursive: true });
+      writeFileSync(path.join(nm, name, 'package.json'), JSON.stringify({ name, version: '1.0.0', ...fields }));
+    };
+    odd('keywords-object', { keywords: { 'cancelkit-plugin': true } });
+    odd('plugin-number', { keywords: ['cancelkit-plugin'], cancelkit: { manifest: './m.json', plugin: 5 } });
+    odd('array-package', {});
+    writeFileSync(path.join(nm, 'array-package', 'package.json'), '["cancelkit-plugin"]');
+    const registry = await discoverPlugins({ searchFrom: [project] });
+    expect(registry.list().map((p) => p.manifest.id)).toEqual(['fine.jobs.job']);
+    expect(registry.problems().map((p) => [p.packageName, p.problem])).toEqual([
+      ['plugin-number', 'package.json has no "cancelkit": { "manifest", "plugin" } entries (paths to its built files, as strings)'],
+    ]);
+  });
+});

@@ -63,13 +63,34 @@ function readText(file: string): string | undefined {
   }
 }
 
+/**
+ * A package.json read defensively: any package in node_modules is scanned, so a field of the wrong type
+ * (`"keywords": {}`, `"cancelkit": { "plugin": 5 }`) must make that one package unusable or invisible,
+ * never throw and take every other plugin's discovery down with it.
+ */
 function parsePackageJson(text: string | undefined): PluginPackageJson | undefined {
   if (text === undefined) return undefined;
+  let raw: unknown;
   try {
-    return JSON.parse(text) as PluginPackageJson;
+    raw = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const fields = raw as Record<string, unknown>;
+  const text_ = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+  const pkg: PluginPackageJson = { name: text_(fields.name) ?? '(unnamed package)', version: text_(fields.version) ?? '0.0.0' };
+  if (Array.isArray(fields.keywords)) pkg.keywords = fields.keywords.filter((k): k is string => typeof k === 'string');
+  const spec = fields.cancelkit;
+  if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
+    const { manifest, plugin, emulation } = spec as Record<string, unknown>;
+    pkg.cancelkit = {
+      ...(text_(manifest) !== undefined ? { manifest: text_(manifest) } : {}),
+      ...(text_(plugin) !== undefined ? { plugin: text_(plugin) } : {}),
+      ...(text_(emulation) !== undefined ? { emulation: text_(emulation) } : {}),
+    };
+  }
+  return pkg;
 }
 
 function nodeModulesChain(from: string): string[] {
@@ -129,7 +150,7 @@ async function describePackage(dir: string, pkg: PluginPackageJson, coreVersion:
   const spec = pkg.cancelkit ?? {};
   const fail = (problem: string): DiscoveredPlugin[] => [brokenPlugin(dir, pkg, problem)];
   if (!spec.manifest || !spec.plugin) {
-    return fail(`package.json has no "cancelkit": { "manifest", "plugin" } entries`);
+    return fail(`package.json has no "cancelkit": { "manifest", "plugin" } entries (paths to its built files, as strings)`);
   }
   let manifests: PluginManifest[];
   try {
@@ -239,7 +260,8 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
   const coreVersion = options.coreVersion ?? CORE_VERSION;
   const seenDirs = new Set<string>();
   const found: DiscoveredPlugin[] = [];
-  const ids = new Set<string>();
+  /** Where each id sits in `found`. */
+  const ids = new Map<string, number>();
   const add = async (dir: string, requireKeyword: boolean) => {
     let text: string | undefined;
     if (requireKeyword) {
@@ -264,9 +286,15 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
     if (requireKeyword && !pkg.keywords?.includes(PLUGIN_KEYWORD)) return;
     seenDirs.add(real);
     for (const entry of await describePackage(real, pkg, coreVersion)) {
-      if (ids.has(entry.manifest.id)) continue;
-      ids.add(entry.manifest.id);
-      found.push(entry);
+      const at = ids.get(entry.manifest.id);
+      if (at === undefined) {
+        ids.set(entry.manifest.id, found.length);
+        found.push(entry);
+      } else if (found[at]?.problem !== undefined && entry.problem === undefined) {
+        // The first usable copy of an id wins: an unusable one found earlier (built for another core, a
+        // bad id) must not hide it.
+        found[at] = entry;
+      }
     }
   };
 
