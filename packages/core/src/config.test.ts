@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from './config.js';
+import { MAX_TIMER_MS, resolveConfig } from './config.js';
 import { createCancelKit } from './kit.js';
 import { createKit } from './light-kit.js';
 import { FakeCloud, fakePlugin } from './test-support/fake-plugin.js';
@@ -13,6 +13,20 @@ describe('resolveConfig', () => {
       expect(() => createKit({ plugins: [fakePlugin(new FakeCloud())], config })).toThrowError(RangeError);
       expect(() => createCancelKit({ plugins: [fakePlugin(new FakeCloud())], config })).toThrowError(RangeError);
     }
+  });
+
+  it('refuses delays a timer cannot hold (negative, NaN, beyond 2^31-1 ms), naming the setting', () => {
+    const bad: [Record<string, unknown>, string][] = [
+      [{ timeoutMs: 3_000_000_000 }, 'timeoutMs'],
+      [{ timeoutMs: 0 }, 'timeoutMs'],
+      [{ retry: { baseDelayMs: -1 } }, 'retry.baseDelayMs'],
+      [{ retry: { maxDelayMs: Number.NaN } }, 'retry.maxDelayMs'],
+      [{ wait: { intervalMs: 1e12 } }, 'wait.intervalMs'],
+    ];
+    for (const [config, name] of bad) expect(() => resolveConfig(config), name).toThrowError(new RegExp(`config\\.${name.replace('.', '\\.')} must be a number of milliseconds`));
+    expect(resolveConfig({ retry: { baseDelayMs: 0, maxDelayMs: 0 }, timeoutMs: MAX_TIMER_MS }).retry).toMatchObject({ baseDelayMs: 0, maxDelayMs: 0 });
+    // A wait may be long: it is a deadline, not one timer.
+    expect(resolveConfig({ wait: { timeoutMs: 40 * 24 * 3600_000 } }).wait.timeoutMs).toBe(40 * 24 * 3600_000);
   });
 
   it('keeps positive rate limits as given', async () => {

@@ -50,10 +50,22 @@ export interface ResolvedConfig {
   homeDir: string;
 }
 
+/** The longest delay setTimeout honours (2^31-1 ms); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export function resolveConfig(config: CancelKitConfig = {}): ResolvedConfig {
   const positive = (value: number | undefined, fallback: number, name: string): number => {
     if (value === undefined) return fallback;
     if (!Number.isFinite(value) || value <= 0) throw new RangeError(`config.${name} must be a positive number, got ${value}`);
+    return value;
+  };
+  // Values that become a setTimeout delay: Node fires a delay above 2^31-1 ms (~24.8 days) after 1 ms, which
+  // would turn a long timeout into an instant one and a long backoff into a hot loop.
+  const delay = (value: number | undefined, fallback: number, name: string, allowZero: boolean): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0) || value > MAX_TIMER_MS) {
+      throw new RangeError(`config.${name} must be a number of milliseconds from ${allowZero ? 0 : 1} to ${MAX_TIMER_MS}, got ${String(value)}`);
+    }
     return value;
   };
   const resolved: ResolvedConfig = {
@@ -64,12 +76,12 @@ export function resolveConfig(config: CancelKitConfig = {}): ResolvedConfig {
     rateLimits: rateLimitsOf(config.rateLimits),
     retry: {
       maxAttempts: Math.floor(positive(config.retry?.maxAttempts, 4, 'retry.maxAttempts')),
-      baseDelayMs: config.retry?.baseDelayMs ?? 200,
-      maxDelayMs: config.retry?.maxDelayMs ?? 10_000,
+      baseDelayMs: delay(config.retry?.baseDelayMs, 200, 'retry.baseDelayMs', true),
+      maxDelayMs: delay(config.retry?.maxDelayMs, 10_000, 'retry.maxDelayMs', true),
     },
-    timeoutMs: positive(config.timeoutMs, 15_000, 'timeoutMs'),
+    timeoutMs: delay(config.timeoutMs, 15_000, 'timeoutMs', false),
     wait: {
-      intervalMs: positive(config.wait?.intervalMs, 2_000, 'wait.intervalMs'),
+      intervalMs: delay(config.wait?.intervalMs, 2_000, 'wait.intervalMs', false),
       timeoutMs: positive(config.wait?.timeoutMs, 600_000, 'wait.timeoutMs'),
     },
     env: config.env ?? process.env,
