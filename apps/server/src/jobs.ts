@@ -264,7 +264,8 @@ export class JobRunner {
       // Results the database refused are written before the job can end (or until shutdown gives up).
       if (running.unsaved.length > 0) await this.#writeUnsaved(running, false);
       if (running.forced || running.final) return;
-      if (this.#stopping && running.pending > 0) {
+      const cutShort = running.pending > 0 || running.targets.some((t) => t.outcome === 'interrupted');
+      if (this.#stopping && cutShort) {
         this.#finish(running, 'interrupted', {
           note: 'The server shut down while this job was running.',
           reason: STOPPED_IN_FLIGHT,
@@ -294,8 +295,9 @@ export class JobRunner {
     let written = 0;
     while (running.unsaved.length > 0) {
       const { result, at } = running.unsaved[0] as RunningJob['unsaved'][number];
-      // The last pending target: its result and the job's end are written in one transaction.
-      const last = running.pending === 1;
+      // The last pending target: its result and the job's end are written in one transaction — unless the
+      // shutdown interrupted it, which ends the job `interrupted` (see `#execute`), never `completed`.
+      const last = running.pending === 1 && result.outcome !== 'interrupted';
       let record: TargetRecord | undefined;
       try {
         record = store.recordResult(job.id, result, at, last);

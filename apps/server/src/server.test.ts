@@ -44,6 +44,14 @@ describe('cancelkit-server over real HTTP (fake cloud plugin)', () => {
     expect(missing.json.code).toBe('NotFound');
   });
 
+  it('serves a job\'s event stream to GET only: no HEAD twin, which would never end for a running job', async () => {
+    cloud.add('running', 'head-1');
+    const done = await server.request('POST', '/v1/cancellations', { body: { plugin: 'fake.jobs.job', params: { ids: ['head-1'] } } });
+    expect(done.status).toBe(200);
+    expect((await server.request('GET', `/v1/cancellations/${done.json.id}/events`)).status).toBe(200);
+    expect((await server.request('HEAD', `/v1/cancellations/${done.json.id}/events`)).status).toBe(404);
+  });
+
   it('cancels a single target and answers 200 with the finished job', async () => {
     cloud.add('running', 'single-1');
     const answer = await server.request('POST', '/v1/cancellations', { body: { plugin: 'fake.jobs.job', params: { ids: ['single-1'] } } });

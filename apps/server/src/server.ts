@@ -556,7 +556,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
 
       v1.get<{ Params: { id: string } }>('/cancellations/:id', async (request) => jobView(loadJob(principalOf(request), request.params.id)));
 
-      v1.get<{ Params: { id: string } }>('/cancellations/:id/events', async (request, reply) => {
+      // No HEAD twin: fastify would run the stream for it, and a HEAD of a running job's stream never ends.
+      v1.get<{ Params: { id: string } }>('/cancellations/:id/events', { exposeHeadRoute: false }, async (request, reply) => {
         const job = loadJob(principalOf(request), request.params.id);
         const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
         let lastSent = Number.isFinite(lastEventId) && lastEventId > 0 ? lastEventId : 0;
