@@ -35,9 +35,21 @@ export const eventIdsSchema = z
         ? 'is required: pass one or more O&M event Ids, e.g. 1508850,1508310'
         : 'must be a comma-separated string of O&M event Ids (e.g. 1508850,1508310) or an array of them',
   })
-  .transform((value) => {
+  .transform((value, ctx) => {
     const list = Array.isArray(value) ? value : typeof value === 'number' ? [value] : value.split(',');
-    return list.map((id) => (typeof id === 'number' ? String(id) : id.trim()));
+    return list.map((id, index) => {
+      if (typeof id !== 'number') return id.trim();
+      // Past 2^53 a number is already rounded (9007199254740993 reads as …992): it would address another event.
+      if (Number.isInteger(id) && !Number.isSafeInteger(id)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: id,
+          path: [index],
+          message: `${String(id)} is past the largest exact number (2^53), so it may not be the Id you meant: pass the Id as a string, e.g. "1508850"`,
+        });
+      }
+      return String(id);
+    });
   })
   .pipe(
     z

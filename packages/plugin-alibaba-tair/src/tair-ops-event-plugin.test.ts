@@ -261,6 +261,18 @@ describe('parse', () => {
     expect(tairOpsEventPlugin.targets(tairOpsEventPlugin.parse({ ids: '3,1,2' }))).toEqual(['3', '1', '2']);
   });
 
+  it('refuses an Id given as a number too large to be exact, rather than cancelling the event it rounds to', async () => {
+    // 9007199254740993 is past 2^53: as a JSON number it reads as 9007199254740992, another event.
+    const other = event({ id: '9007199254740992' });
+    event({ id: '9007199254740993' });
+    const input = JSON.parse('{"ids":[1508850,9007199254740993]}') as unknown;
+    const error = await thrownBy(() => kit.cancel(ID, input, { precheck: false }));
+    expect(error).toMatchObject({ code: 'InvalidInput' });
+    expect((error as CancelKitError).issues).toEqual([expect.objectContaining({ field: 'ids.1', message: expect.stringContaining('as a string') })]);
+    expect(statusOf(other)).toBe('3');
+    expect(tairOpsEventPlugin.parse({ ids: [9007199254740991, '9007199254740993'] })).toEqual({ ids: ['9007199254740991', '9007199254740993'] });
+  });
+
   it.each([
     [{}, 'ids', 'is required'],
     [{ ids: '' }, 'ids.0', 'is empty'],

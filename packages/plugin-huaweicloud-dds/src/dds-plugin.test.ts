@@ -6,7 +6,7 @@ import type { EmulatorCredential } from '@cancelkit/core/emulation';
 import { type RunningEmulator, startEmulator } from '@cancelkit/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import ddsEmulation from './emulation.js';
-import { LOOKBACK_DAYS } from './dds-plugin.js';
+import { LOOKBACK_DAYS, MAX_PAGES, PAGE_SIZE } from './dds-plugin.js';
 import plugin, { ddsScheduledJobModule } from './index.js';
 
 const ID = 'huaweicloud.dds.scheduled-job';
@@ -105,6 +105,21 @@ describe('cancel', () => {
     expect(state).toMatchObject({ target, found: true, status: 'Pending', cancellable: true, details: { jobName: 'RESIZE_FLAVOR', instanceName: 'orders-db' } });
     expect(emu.requests().filter((r) => r.action === 'ListScheduledTasks')).toHaveLength(2);
   });
+});
+
+describe('a job beyond the pages the list is read to', () => {
+  it('is not reported missing: the cancel is sent and the cloud decides', async () => {
+    // The oldest task of the window, behind MAX_PAGES full pages of newer ones (the list is newest first).
+    const target = job('Pending', { createTime: Date.now() - 6 * 24 * 3600 * 1000 });
+    for (let i = 0; i < MAX_PAGES * PAGE_SIZE; i++) job('Completed');
+    const k = kit();
+    const [state] = await k.inspect(ID, params(target));
+    expect(state).toMatchObject({ target, found: true, terminal: false, cancellable: true });
+    expect(state?.reason).toMatch(/not among the first/);
+    const [result] = await k.cancel(ID, params(target));
+    expect(result).toMatchObject({ target, outcome: 'cancelled' });
+    expect(statusOf(target)).toBe('Canceled');
+  }, 60_000);
 });
 
 describe('a task booked more than 7 days ago (outside the list\u2019s default window)', () => {
@@ -316,6 +331,22 @@ describe('parse', () => {
   it('rejects unknown keys (typos) and prototype keys', () => {
     expect(() => plugin.parse({ region: 'cn-north-4', jobID: 'j1' })).toThrow(/jobID|jobId/);
     expect(() => plugin.parse(JSON.parse('{"region":"cn-north-4","jobId":"j1","__proto__":{"x":1}}'))).toThrow();
+  });
+
+  it('the manifest’s JSON Schema accepts every jobId parse accepts, and such a job is cancelled', async () => {
+    // JSON Schema patterns carry no flags (validators compile them with `u` only), so a pattern that needs
+    // `s` refuses there what parse accepts: here a job id holding a Unicode line separator (not a control character).
+    const jobId = job('Pending', { jobId: 'job\u2028id' });
+    const node = (plugin.manifest.paramsSchema as { properties: { jobId: { pattern?: string; allOf?: { pattern: string }[] } } }).properties.jobId;
+    const patterns = [...(node.pattern ? [node.pattern] : []), ...(node.allOf ?? []).map((a) => a.pattern)];
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const id of [jobId, 'job\u2029id', 'a b', 'x', '3861199d-c196-4791-bcd0-b45fde754f50']) {
+      expect(() => plugin.parse(params(id))).not.toThrow();
+      for (const pattern of patterns) expect(new RegExp(pattern, 'u').test(id), `${pattern} on ${JSON.stringify(id)}`).toBe(true);
+    }
+    const [result] = await kit().cancel(ID, params(jobId));
+    expect(result).toMatchObject({ target: jobId, outcome: 'cancelled' });
+    expect(statusOf(jobId)).toBe('Canceled');
   });
 
   it('accepts a real job id and an explicit project id', () => {

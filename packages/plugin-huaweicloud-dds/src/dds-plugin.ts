@@ -37,9 +37,9 @@ interface ListScheduledTasksResponse {
 }
 
 /** The list API's largest page. */
-const PAGE_SIZE = 100;
+export const PAGE_SIZE = 100;
 /** 50 pages of 100: a project with more pending tasks than this is not a scheduled-task list any more. */
-const MAX_PAGES = 50;
+export const MAX_PAGES = 50;
 
 async function scope(params: DdsParams, ctx: CallContext): Promise<{ region: string; projectId: string }> {
   if (params.projectId !== undefined) return { region: params.region, projectId: params.projectId };
@@ -66,13 +66,23 @@ function ddsTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
 }
 
+/**
+ * What a look at the list found. `complete` is false when MAX_PAGES stopped it before the list ended: a job
+ * not seen then may still exist, so it must not be reported missing.
+ */
+interface JobLookup {
+  readonly schedule?: DdsSchedule;
+  readonly requestId: string;
+  readonly complete: boolean;
+}
+
 /** Pages through one window of the scheduled-task list until the job shows up or the list ends. */
 async function findJobIn(
   params: DdsParams,
   where: { region: string; projectId: string },
   window: Record<string, string>,
   ctx: CallContext,
-): Promise<{ schedule?: DdsSchedule; requestId: string }> {
+): Promise<JobLookup> {
   let offset = 0;
   let requestId = '';
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -94,12 +104,12 @@ async function findJobIn(
     }
     const schedules = body.schedules ?? [];
     const schedule = schedules.find((s) => s?.job_id === params.jobId);
-    if (schedule) return { schedule, requestId };
+    if (schedule) return { schedule, requestId, complete: true };
     offset += schedules.length;
     const total = typeof body.total_count === 'number' ? body.total_count : undefined;
-    if (schedules.length === 0 || (total !== undefined && offset >= total)) break;
+    if (schedules.length === 0 || (total !== undefined && offset >= total)) return { requestId, complete: true };
   }
-  return { requestId };
+  return { requestId, complete: false };
 }
 
 /**
@@ -110,7 +120,7 @@ async function findJob(
   params: DdsParams,
   where: { region: string; projectId: string },
   ctx: CallContext,
-): Promise<{ schedule?: DdsSchedule; requestId: string }> {
+): Promise<JobLookup> {
   const recent = await findJobIn(params, where, {}, ctx);
   if (recent.schedule) return recent;
   const now = ctx.clock.now();
@@ -142,9 +152,24 @@ function details(schedule: DdsSchedule): Record<string, string> {
   return out;
 }
 
-/** DDS job status → the contract's facts. Only Pending jobs can be cancelled. */
-export function stateOf(target: string, schedule: DdsSchedule | undefined, requestId: string): OperationState {
+/**
+ * DDS job status → the contract's facts. Only Pending jobs can be cancelled. `complete` false: the list was
+ * not read to its end, so an unseen job is unknown (the cancel call decides), not missing.
+ */
+export function stateOf(target: string, schedule: DdsSchedule | undefined, requestId: string, complete = true): OperationState {
   const withId = requestId ? { requestId } : {};
+  if (!schedule && !complete) {
+    return {
+      target,
+      found: true,
+      status: 'unknown',
+      terminal: false,
+      cancelled: false,
+      cancellable: true,
+      reason: `The task is not among the first ${MAX_PAGES * PAGE_SIZE} tasks the list shows; the cancel call will decide.`,
+      ...withId,
+    };
+  }
   if (!schedule) {
     return {
       target,
@@ -176,8 +201,8 @@ export function stateOf(target: string, schedule: DdsSchedule | undefined, reque
 
 async function inspectJob(params: DdsParams, ctx: CallContext): Promise<OperationState> {
   const where = await scope(params, ctx);
-  const { schedule, requestId } = await findJob(params, where, ctx);
-  return stateOf(params.jobId, schedule, requestId);
+  const { schedule, requestId, complete } = await findJob(params, where, ctx);
+  return stateOf(params.jobId, schedule, requestId, complete);
 }
 
 /** A 4xx refusal that may be about the job itself (not about credentials or rate), worth asking the list about. */
@@ -202,8 +227,8 @@ async function cancelJob(params: DdsParams, ctx: CallContext): Promise<CancelOut
     if (!isCancelKitError(thrown) || !mayBeAboutTheJob(thrown)) throw thrown;
     let state: OperationState;
     try {
-      const { schedule, requestId } = await findJob(params, where, ctx);
-      state = stateOf(params.jobId, schedule, requestId);
+      const { schedule, requestId, complete } = await findJob(params, where, ctx);
+      state = stateOf(params.jobId, schedule, requestId, complete);
     } catch {
       // The list could not explain the refusal; the refusal itself is the best answer.
       throw thrown;
@@ -222,7 +247,7 @@ async function cancelJob(params: DdsParams, ctx: CallContext): Promise<CancelOut
     if (!state.found) return explained('not-found');
     if (state.terminal) return explained('already-finished');
     if (!state.cancellable) return explained('not-cancellable');
-    // Still Pending: the refusal is about something else (permissions, parameters); report it as it is.
+    // Still Pending (or beyond the pages read): the list cannot explain the refusal; report it as it is.
     throw thrown;
   }
 }

@@ -32,7 +32,8 @@ export const ddsParamsSchema = z.strictObject(
       .max(DDS_JOB_ID_MAX, { error: `is longer than ${DDS_JOB_ID_MAX} characters; copy the job id from the scheduled-task list` })
       .regex(/^\P{Cc}*$/u, { error: 'must not contain control characters (CR, LF, NUL, …); copy the job id again without them' })
       .regex(/^[^/\\]*$/, { error: 'must not contain "/" or "\\"; pass only the job id, not a URL or a path' })
-      .regex(/^(\S.*\S|\S)$/su, { error: 'must not start or end with whitespace' })
+      // No `s` flag: JSON Schema patterns carry no flags, and the manifest must accept what parse accepts.
+      .regex(/^\S(?:[\s\S]*\S)?$/u, { error: 'must not start or end with whitespace' })
       .refine((value) => value !== '.' && value !== '..', { error: 'cannot be "." or ".."' })
       .describe('Scheduled job (task) id, from the list of scheduled tasks'),
   },
