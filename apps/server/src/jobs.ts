@@ -250,9 +250,13 @@ export class JobRunner {
       });
       for await (const result of results) {
         if (running.forced) continue;
-        // After an abort the engine reports unsettled targets as failed/aborted: they were interrupted.
-        const outcome: TargetStatus = signal.aborted && result.outcome === 'failed' ? 'interrupted' : result.outcome;
-        const toRecord: ResultToRecord = outcome === result.outcome ? result : { ...result, outcome };
+        // After an abort the engine reports unsettled targets as failed (Transient "aborted", or Unknown when
+        // the abort met a backoff sleep): they were interrupted. A failure the abort cannot have caused
+        // (a permission, a credential, bad input) stays what it was.
+        const abortLike = result.error === undefined || result.error.code === 'Transient' || result.error.code === 'Unknown';
+        const outcome: TargetStatus = signal.aborted && result.outcome === 'failed' && abortLike ? 'interrupted' : result.outcome;
+        const toRecord: ResultToRecord =
+          outcome === result.outcome ? result : { ...result, outcome, reason: result.reason ?? (result.attempts === 0 ? NOTHING_SENT : STOPPED_IN_FLIGHT) };
         running.unsaved.push({ result: toRecord, at: this.#now() });
         if (!this.#persist(running)) {
           logger.error(
