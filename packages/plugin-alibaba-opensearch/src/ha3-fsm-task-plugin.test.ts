@@ -236,4 +236,12 @@ describe('manifest', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(['fsmId', 'instanceId', 'regionId']);
     for (const example of manifest.examples ?? []) expect(() => ha3FsmTaskPlugin.parse(example)).not.toThrow();
   });
+
+  it('its JSON Schema refuses the dot segments parse refuses (hosts validate with the manifest alone)', () => {
+    const node = (manifest.paramsSchema as { properties: { fsmId: { pattern?: string; allOf?: { pattern: string }[] } } }).properties.fsmId;
+    const patterns = [...(node.pattern ? [node.pattern] : []), ...(node.allOf ?? []).map((a) => a.pattern)].map((p) => new RegExp(p, 'u'));
+    const schemaAccepts = (id: string) => patterns.every((p) => p.test(id));
+    for (const id of ['.', '..']) expect(schemaAccepts(id), id).toBe(false);
+    for (const id of ['...', 'a.b', 'tisplus_opensearch@datasource_flow_fsm@1']) expect(schemaAccepts(id), id).toBe(true);
+  });
 });

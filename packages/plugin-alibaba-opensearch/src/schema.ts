@@ -33,7 +33,8 @@ export const fsmIdSchema = requiredString('the FSM task id', 'tisplus_opensearch
     error: 'must not contain line breaks or control characters, nor start or end with a space: copy the fsmId exactly',
     abort: true,
   })
-  .refine((value) => value !== '.' && value !== '..', { error: 'cannot be "." or "..": pass the fsmId ListClusterTasks shows' });
+  // A pattern rather than a refine, so the manifest's JSON Schema refuses dot segments too.
+  .regex(/^(?!\.\.?$)/, { error: 'cannot be "." or "..": pass the fsmId ListClusterTasks shows' });
 
 export const ha3FsmTaskParamsSchema = z.strictObject(
   {

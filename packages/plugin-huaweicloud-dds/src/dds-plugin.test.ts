@@ -344,6 +344,11 @@ describe('parse', () => {
       expect(() => plugin.parse(params(id))).not.toThrow();
       for (const pattern of patterns) expect(new RegExp(pattern, 'u').test(id), `${pattern} on ${JSON.stringify(id)}`).toBe(true);
     }
+    // And it refuses what parse refuses: the dot segments.
+    for (const id of ['.', '..']) {
+      expect(() => plugin.parse(params(id))).toThrow(/cannot be "\." or "\.\."/);
+      expect(patterns.every((pattern) => new RegExp(pattern, 'u').test(id)), id).toBe(false);
+    }
     const [result] = await kit().cancel(ID, params(jobId));
     expect(result).toMatchObject({ target: jobId, outcome: 'cancelled' });
     expect(statusOf(jobId)).toBe('Canceled');

@@ -34,7 +34,8 @@ export const ddsParamsSchema = z.strictObject(
       .regex(/^[^/\\]*$/, { error: 'must not contain "/" or "\\"; pass only the job id, not a URL or a path' })
       // No `s` flag: JSON Schema patterns carry no flags, and the manifest must accept what parse accepts.
       .regex(/^\S(?:[\s\S]*\S)?$/u, { error: 'must not start or end with whitespace' })
-      .refine((value) => value !== '.' && value !== '..', { error: 'cannot be "." or ".."' })
+      // A pattern rather than a refine, so the manifest's JSON Schema refuses dot segments too.
+      .regex(/^(?!\.\.?$)/, { error: 'cannot be "." or ".."' })
       .describe('Scheduled job (task) id, from the list of scheduled tasks'),
   },
   {
