@@ -57,6 +57,8 @@ describe('values', () => {
     expect(parseDuration('90')).toBe(90_000);
     expect(() => parseDuration('soon')).toThrow(/is not a duration/);
     expect(() => parseDuration('0s')).toThrow(/longer than zero/);
+    expect(() => parseDuration('0')).toThrow(/longer than zero/);
+    expect(() => parseDuration('0.0001')).toThrow(/longer than zero/);
     expect(() => parseDuration('')).toThrow();
   });
 

@@ -175,10 +175,10 @@ export function firstPositional(args: readonly string[], known: OptionSpecs): { 
 /** `10m`, `90s`, `1h30m`, `500ms`, or plain seconds → milliseconds. */
 export function parseDuration(text: string, flag = '--timeout'): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
-  let rest = trimmed;
+  // Plain seconds (`90`) read as `90s`, so they meet the same checks.
+  let rest = /^\d+(\.\d+)?$/.test(trimmed) ? `${trimmed}s` : trimmed;
   const part = /^(\d+(?:\.\d+)?)(ms|s|m|h)/;
   if (rest.length === 0) rest = 'x';
   while (rest.length > 0) {
@@ -187,7 +187,7 @@ export function parseDuration(text: string, flag = '--timeout'): number {
     total += Number(m[1]) * (units[m[2] as string] as number);
     rest = rest.slice(m[0].length);
   }
-  if (total <= 0) throw usageError(`${flag} must be longer than zero.`, `e.g. ${flag} 10m`);
+  if (Math.round(total) <= 0) throw usageError(`${flag} must be longer than zero.`, `e.g. ${flag} 10m`);
   return Math.round(total);
 }
 

@@ -203,14 +203,18 @@ export async function executeBatch(options: ExecuteBatchOptions): Promise<BatchO
   const { kit, batch, sink, journal, errPrinter, afterRecord } = options;
   const summary: Summary = emptySummary();
   const records: ResultRecord[] = [];
+  // ndjson on a terminal shares the screen with the progress line: take the bar off its line before each
+  // record is printed (the next update draws it again below), so no record line carries the bar.
+  const barSharesScreen = options.format === 'ndjson' && options.io.stdout.isTTY === true;
   // Records keep the plugins' field names (`projectId`): in a batch they are the keys the user wrote in
   // the file, not flags (single-target commands rename them to flags).
   const emit = (record: ResultRecord, journalIt: boolean) => {
     if (journalIt && journal) journal.append(record);
     records.push(record);
     addToSummary(summary, record.outcome);
-    progress?.update(record.outcome);
+    if (barSharesScreen) progress?.clear();
     sink.write(record);
+    progress?.update(record.outcome);
     afterRecord?.();
   };
 

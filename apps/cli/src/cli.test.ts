@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_CONCURRENCY } from './commands.js';
 import { main } from './main.js';
 import type { ResultRecord, Summary } from './records.js';
 import { captureIo, createFixtureWorkspace, FIXTURE_TOKEN, type FixtureCloud, type FixtureWorkspace, startFixtureCloud } from './test-support/fixture.js';
@@ -274,6 +275,14 @@ describe('help', () => {
     }
   });
 
+  it('demo --help states the concurrency the demo really uses', async () => {
+    const r = await cli(['demo', '--help']);
+    expect(r.code).toBe(0);
+    const line = r.out.split('\n').find((l) => l.includes('--concurrency'));
+    expect(line).toContain(`(default ${DEMO_CONCURRENCY})`);
+    expect(line).not.toContain('(default 8)');
+  });
+
   it('--version prints the CLI and core versions', async () => {
     const r = await cli(['--version']);
     expect(r.out).toMatch(/^cancelkit \d+\.\d+\.\d+ \(@cancelkit\/core \d+\.\d+\.\d+/);
@@ -501,6 +510,22 @@ describe('batches', () => {
     expect(quiet.code).toBe(0);
   });
 
+  it('ndjson on the terminal the progress line is drawn on: no record line carries the bar, none is left on screen', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `job-t${i}`);
+    for (const id of ids) cloud.jobs.set(id, 'slow');
+    const file = ws.file('tty-ndjson.ndjson', ids.map((id) => JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: id } })).join('\n'));
+    // stdout and stderr are the same terminal: what they write lands on one screen.
+    const io = captureIo({ cwd: ws.dir, tty: true });
+    let screen = '';
+    const terminal = { write: (s: string) => (screen += s), isTTY: true, columns: 120 };
+    const code = await main(['cancel', '--from', file, '--concurrency', '2', '--endpoint', cloud.url, '-o', 'ndjson'], { ...io, stdout: terminal, stderr: terminal });
+    expect(code).toBe(0);
+    // What a terminal shows: `\r` returns to the line's start and ESC[2K erases the line.
+    const shown = screen.split('\n').map((line) => line.split('\r').reduce((shownSoFar, part) => (part.startsWith('\u001b[2K') ? part.slice(4) : part + shownSoFar.slice(part.length)), ''));
+    expect(screen).toContain('6/6');
+    expect(shown.filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)).toHaveLength(7);
+  });
+
   it('--wait applies to every target of a batch', async () => {
     cloud.jobs.set('job-w1', 'running');
     const file = ws.file('wait.ndjson', JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: 'job-w1' } }));
@@ -532,6 +557,26 @@ describe('batches', () => {
     // The summary covers every target of the batch, including the one an earlier run settled.
     expect(doc.summary).toMatchObject({ total: 2, cancelled: 2, skipped: 1 });
     expect(cloud.requests.some((q) => q.path.includes('job-j1'))).toBe(false);
+  });
+
+  it('--journal: a failure journalled after a settled outcome (a bad line naming the same target) does not make a re-run cancel it again', async () => {
+    cloud.jobs.set('job-d1', 'running');
+    // Line 2 names the same job but lacks its region: a failed record for job-d1 on every run.
+    const file = ws.file(
+      'journal-dup.ndjson',
+      [JSON.stringify({ plugin: 'fixture.jobs.job', params: { region: 'r', jobId: 'job-d1' } }), JSON.stringify({ plugin: 'fixture.jobs.job', params: { jobId: 'job-d1' } })].join('\n'),
+    );
+    const journal = path.join(ws.dir, 'journal-dup.journal');
+    const args = ['cancel', '--from', file, '--journal', journal, '--no-precheck', '--endpoint', cloud.url, '-o', 'json'];
+    expect((await cli(args)).code).toBe(9);
+    expect(cloud.cancelRequests('job-d1')).toHaveLength(1);
+    for (let run = 0; run < 2; run++) {
+      const again = await cli(args);
+      expect(again.code).toBe(9);
+      expect(parse(again.out).summary).toMatchObject({ total: 2, cancelled: 1, failed: 1, skipped: 1 });
+    }
+    // Settled by the first run: never sent again, even without the pre-check.
+    expect(cloud.cancelRequests('job-d1')).toHaveLength(1);
   });
 
   it('the journal never holds the credential, even when the cloud echoes it', async () => {
@@ -623,5 +668,13 @@ describe('completion', () => {
     expect((await cli(['__complete', 'cancel', 'fixture.jobs.job', '--job'])).out).toBe('--job-id\n');
     expect((await cli(['__complete', 'plan', '--output', 'n'])).out).toBe('ndjson\n');
     expect((await cli(['__complete', 'plugins', 'info', 'fixture.jobs.b'])).out).toBe('fixture.jobs.bulk\n');
+  });
+
+  it('completes the value of -o and of a plugin param, not flags or plugin ids', async () => {
+    expect((await cli(['__complete', 'plan', '-o', 'n'])).out).toBe('ndjson\n');
+    expect((await cli(['__complete', 'cancel', '-o', ''])).out).toBe('table\njson\nndjson\n');
+    // A param's value is free text: no candidates, so the script falls back to file names.
+    expect((await cli(['__complete', 'cancel', 'fixture.jobs.job', '--region', ''])).out).toBe('');
+    expect((await cli(['__complete', 'cancel', 'fixture.jobs.job', '--region', 'r1', '--job'])).out).toBe('--job-id\n');
   });
 });

@@ -40,6 +40,9 @@ const EMULATOR_OPTIONS: Record<string, OptionSpec> = {
   ...pickOptions(['config', 'debug', 'quiet', 'help']),
 };
 
+/** Targets the demo cancels at once unless --concurrency says otherwise. */
+export const DEMO_CONCURRENCY = 4;
+
 export const COMMANDS: readonly CommandInfo[] = [
   {
     name: 'cancel',
@@ -106,7 +109,10 @@ export const COMMANDS: readonly CommandInfo[] = [
     name: 'demo',
     usage: ['cancelkit demo [flags]'],
     summary: 'Cancel a handful of seeded operations on an in-process emulator (no account needed)',
-    options: pickOptions(['output', 'concurrency', 'debug', 'quiet', 'color', 'help']),
+    options: {
+      ...pickOptions(['output', 'concurrency', 'debug', 'quiet', 'color', 'help']),
+      concurrency: { ...GLOBAL_OPTIONS.concurrency, description: `Targets in flight at once (default ${DEMO_CONCURRENCY}).` },
+    },
     examples: ['cancelkit demo', 'cancelkit demo -o json'],
     module: 'demo',
   },

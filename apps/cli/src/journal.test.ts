@@ -43,6 +43,18 @@ describe('journal', () => {
     expect(entries.get('a.b.c\u0000t')?.outcome).toBe('cancelled');
   });
 
+  it('a failure journalled after a settled outcome does not unsettle the target', () => {
+    const entries = readJournalText([record('t', 'cancelled'), record('t', 'failed')].map((r) => JSON.stringify(r)).join('\n'));
+    expect(entries.get('a.b.c\u0000t')?.outcome).toBe('cancelled');
+    const file = tempFile();
+    const journal = Journal.open(file);
+    journal.append(record('t', 'not-found'));
+    journal.append(record('t', 'failed'));
+    expect(journal.settled('a.b.c', 't')?.outcome).toBe('not-found');
+    journal.close();
+    expect(Journal.open(file).settled('a.b.c', 't')?.outcome).toBe('not-found');
+  });
+
   it('ignores a torn last line and repairs the file before appending', () => {
     const file = tempFile(`${JSON.stringify(record('t1', 'cancelled'))}\n{"plugin":"a.b.c","tar`);
     const journal = Journal.open(file);

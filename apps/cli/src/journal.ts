@@ -1,8 +1,8 @@
 /**
  * The batch journal: one NDJSON line per final result, appended and fsync'd before the next record is
  * reported, so a crash (even SIGKILL) loses at most the line being written. Re-running the same command
- * with the same journal skips every target whose last journalled outcome is settled (anything but
- * `failed`). A torn last line is ignored and the file is repaired before appending.
+ * with the same journal skips every target that a journalled outcome settled (anything but `failed`; a
+ * later `failed` line does not undo it). A torn last line is ignored and the file is repaired before appending.
  */
 import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Outcome } from '@cancelkit/core/plugin';
@@ -26,7 +26,18 @@ function entryOf(plugin: string, target: string, outcome: Outcome, waited: unkno
   return { plugin, target, outcome, ...(timedOut ? { timedOut: true as const } : {}) };
 }
 
-/** Reads journal text: the last outcome per target. Unparsable lines (a torn write) are skipped. */
+/**
+ * Records an entry as the target's latest, except that a failure never replaces a settled outcome: once a
+ * run settled a target it stays settled (a later `failed` line for it comes from a bad batch line naming
+ * the same target, or from a second line with the same target, and must not make a re-run cancel it again).
+ */
+function remember(entries: Map<string, JournalEntry>, entry: JournalEntry): void {
+  const k = key(entry.plugin, entry.target);
+  if (entry.outcome === 'failed' && entries.has(k) && entries.get(k)?.outcome !== 'failed') return;
+  entries.set(k, entry);
+}
+
+/** Reads journal text: the last outcome per target (settled wins over a later failure). Unparsable lines (a torn write) are skipped. */
 export function readJournalText(text: string): Map<string, JournalEntry> {
   const entries = new Map<string, JournalEntry>();
   for (const line of text.split('\n')) {
@@ -39,7 +50,7 @@ export function readJournalText(text: string): Map<string, JournalEntry> {
     }
     const e = value as Partial<ResultRecord>;
     if (typeof e?.plugin !== 'string' || typeof e.target !== 'string' || !(OUTCOMES as readonly unknown[]).includes(e.outcome)) continue;
-    entries.set(key(e.plugin, e.target), entryOf(e.plugin, e.target, e.outcome as Outcome, e.waited));
+    remember(entries, entryOf(e.plugin, e.target, e.outcome as Outcome, e.waited));
   }
   return entries;
 }
@@ -102,9 +113,12 @@ export class Journal {
   /** Appends one record and syncs it to disk before returning. */
   append(record: ResultRecord): void {
     if (this.#closed) throw new Error('journal is closed');
-    writeSync(this.#fd, `${this.#redact(JSON.stringify(record))}\n`);
+    // writeSync may write fewer bytes than asked (a nearly full disk, some network filesystems): loop, so
+    // a line is never torn in the middle of a run with the next one appended onto it.
+    const line = Buffer.from(`${this.#redact(JSON.stringify(record))}\n`, 'utf8');
+    for (let written = 0; written < line.length; ) written += writeSync(this.#fd, line, written, line.length - written);
     fdatasyncSync(this.#fd);
-    this.#entries.set(key(record.plugin, record.target), entryOf(record.plugin, record.target, record.outcome, record.waited));
+    remember(this.#entries, entryOf(record.plugin, record.target, record.outcome, record.waited));
   }
 
   close(): void {

@@ -87,6 +87,13 @@ export class ProgressBar {
     this.#stream.write(`\r\u001b[2K${this.redact(line)}`);
   }
 
+  /** Erases the line for other output (a record on the same terminal); the next `update` draws it again. */
+  clear(): void {
+    if (this.#stopped) return;
+    this.#lastDraw = 0;
+    this.#stream.write('\r\u001b[2K');
+  }
+
   /** Clears the line so results and the summary print cleanly. */
   stop(): void {
     if (this.#stopped) return;

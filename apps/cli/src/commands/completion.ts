@@ -74,10 +74,12 @@ export async function candidates(words: readonly string[], ctx: CommandContext):
   const info = findCommand(before[0] as string);
   if (!info || info.hidden) return [];
   const prev = before[before.length - 1] as string;
-  const prevSpec = info.options[prev.replace(/^--/, '')];
-  if (prev.startsWith('--') && prevSpec?.type === 'string') {
+  // `--output` or its short form `-o`.
+  const prevName = prev.startsWith('--') ? prev.slice(2) : /^-[^-]$/.test(prev) ? Object.keys(info.options).find((name) => info.options[name]?.short === prev.slice(1)) : undefined;
+  const prevSpec = prevName === undefined ? undefined : info.options[prevName];
+  if (prevSpec?.type === 'string') {
     // Other values are free text or files: no candidates, so the script falls back to file names.
-    return prev === '--output' ? startsWith(OUTPUT_FORMATS) : [];
+    return prevName === 'output' ? startsWith(OUTPUT_FORMATS) : [];
   }
   if (info.name === 'completion') return before.length === 1 ? startsWith(SHELLS) : [];
   const ids = async () => {
@@ -93,8 +95,11 @@ export async function candidates(words: readonly string[], ctx: CommandContext):
   if (info.module !== 'target') return current.startsWith('-') || current === '' ? startsWith(flagNames(info.options)) : [];
   const manifests = await ids();
   const chosen = manifests.find((m) => before.includes(m.id));
+  const chosenFlags = chosen ? paramFlags(chosen) : [];
+  // The value of one of the plugin's params: free text, as above.
+  if (chosenFlags.some((f) => f.kind !== 'boolean' && `--${f.flag}` === prev)) return [];
   if (current.startsWith('-') || chosen) {
-    const own = chosen ? paramFlags(chosen).map((f) => `--${f.flag}`) : [];
+    const own = chosenFlags.map((f) => `--${f.flag}`);
     return startsWith([...own, ...flagNames(info.options)]);
   }
   return startsWith(manifests.map((m) => m.id).sort());

@@ -12,7 +12,7 @@ import { CancelKitError } from '@cancelkit/core/plugin';
 import { parseStrict, parsePositiveInteger, stringValue, usageError } from '../args.js';
 import { executeBatch, prepareBatch } from '../batch.js';
 import type { BatchEntry } from '../batch-input.js';
-import type { CommandInfo } from '../commands.js';
+import { type CommandInfo, DEMO_CONCURRENCY } from '../commands.js';
 import { collectDemo, demoCredential } from '../demo/scenario.js';
 import { EXIT } from '../exit-codes.js';
 import { stopExitCode } from '../io.js';
@@ -35,7 +35,7 @@ export async function run(ctx: CommandContext, info: CommandInfo): Promise<numbe
   }
   const format = resolveFormat(requested, ctx.io.stdout, ctx.quiet);
   const concurrencyFlag = stringValue(values, 'concurrency');
-  const concurrency = concurrencyFlag === undefined ? 4 : parsePositiveInteger(concurrencyFlag, '--concurrency');
+  const concurrency = concurrencyFlag === undefined ? DEMO_CONCURRENCY : parsePositiveInteger(concurrencyFlag, '--concurrency');
 
   // The user's config is ignored on purpose: the demo must run the same on every machine.
   const registry = await openRegistry({ dir: ctx.io.cwd, content: {} }, ctx.io.cwd);
