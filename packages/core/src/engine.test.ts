@@ -325,6 +325,32 @@ describe('engine: exactly one final record per target', () => {
     expect(results.map((r) => [r.target, r.outcome])).toEqual([['b', 'cancelled']]);
   });
 
+  it('the same target on two batch items is sent once; the second item gets a copy of its record', async () => {
+    for (const concurrency of [1, 4]) {
+      const cloud = new FakeCloud();
+      cloud.add('a');
+      cloud.add('b');
+      const { kit } = kitFor(cloud);
+      const results = await collect(
+        kit.run(
+          [
+            { plugin: 'fake.jobs.job', params: { ids: ['a'] } },
+            { plugin: 'fake.jobs.job', params: { ids: ['a', 'b'] } },
+            { plugin: 'fake.jobs.job', params: { ids: ['a'] } },
+          ],
+          { concurrency, precheck: false },
+        ),
+      );
+      // One cancel per target, however many items name it; one record per item and target.
+      expect(cloud.cancelCalls.flat().sort(), `concurrency ${concurrency}`).toEqual(['a', 'b']);
+      const byItem = results.map((r) => `${r.item}:${r.target}:${r.outcome}:${r.attempts}`).sort();
+      expect(byItem).toEqual(['0:a:cancelled:1', '1:a:cancelled:0', '1:b:cancelled:1', '2:a:cancelled:0']);
+      const copy = results.find((r) => r.item === 2);
+      expect(copy?.requestId).toBe(results.find((r) => r.item === 0)?.requestId);
+      expect(copy?.reason).toContain('Batch item 1 addresses the same target');
+    }
+  });
+
   it('a consumer that stops reading stops the batch: nothing more is sent, and nothing runs on unseen', async () => {
     const cloud = new FakeCloud();
     cloud.delayMs = 10;

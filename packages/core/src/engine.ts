@@ -621,6 +621,8 @@ export class Engine {
       buffered.push(...results);
       wake?.();
     };
+    /** Targets an item of this run has taken on, by plugin and target, with the item and its result to come. */
+    const claimed = new Map<string, { item: number; promise: Promise<TargetResult | undefined>; resolve: (r: TargetResult | undefined) => void }>();
 
     const processItem = async (item: BatchItem, itemIndex: number): Promise<TargetResult[]> => {
       let plugin: CancellablePlugin<unknown> | undefined;
@@ -634,17 +636,40 @@ export class Engine {
         const error = toCancelKitError(thrown);
         return [badItemResult(item, itemIndex, error, plugin?.manifest.targetParam)];
       }
-      const todo = options.skip ? targets.filter((t) => !options.skip?.(plugin.manifest.id, t)) : targets;
-      if (todo.length === 0) return [];
-      if (signal.aborted) return todo.map((target) => abortedResult(plugin.manifest.id, target, itemIndex));
-      if (todo.length === targets.length || plugin.select) {
-        const narrowed = todo.length === targets.length ? params : (plugin.select?.(params, todo) ?? params);
-        return this.#cancelParsed(plugin, narrowed, itemIndex, { ...options, signal });
+      const pluginId = plugin.manifest.id;
+      const unsettled = [...new Set(options.skip ? targets.filter((t) => !options.skip?.(pluginId, t)) : targets)];
+      if (unsettled.length === 0) return [];
+      // A target an earlier item of this run already addresses (the same line twice in a batch file) is
+      // not sent again: it gets its own record, a copy of the first one's result, once that has settled.
+      // Claims happen in item order: this part runs synchronously as soon as an item is pulled.
+      const todo: string[] = [];
+      const copies: Promise<TargetResult>[] = [];
+      for (const target of unsettled) {
+        const first = claimed.get(claimKey(pluginId, target));
+        if (first) copies.push(first.promise.then((result) => duplicateResult(pluginId, target, itemIndex, first.item, result)));
+        else {
+          claimed.set(claimKey(pluginId, target), { item: itemIndex, ...deferred<TargetResult | undefined>() });
+          todo.push(target);
+        }
       }
-      // A multi-target plugin without `select` cannot be asked about some targets only: the whole item is
-      // sent again, but only the targets not yet settled get a record, so none is reported twice.
-      const wanted = new Set(todo);
-      return (await this.#cancelParsed(plugin, params, itemIndex, { ...options, signal })).filter((r) => wanted.has(r.target));
+      let results: TargetResult[] = [];
+      try {
+        if (todo.length === 0) results = [];
+        else if (signal.aborted) results = todo.map((target) => abortedResult(pluginId, target, itemIndex));
+        else if (todo.length === targets.length || plugin.select) {
+          const narrowed = todo.length === targets.length ? params : (plugin.select?.(params, todo) ?? params);
+          results = await this.#cancelParsed(plugin, narrowed, itemIndex, { ...options, signal });
+        } else {
+          // A multi-target plugin without `select` cannot be asked about some targets only: the whole item
+          // is sent again, but only the targets not yet settled get a record, so none is reported twice.
+          const wanted = new Set(todo);
+          results = (await this.#cancelParsed(plugin, params, itemIndex, { ...options, signal })).filter((r) => wanted.has(r.target));
+        }
+      } finally {
+        // Always settled, so a duplicate waiting on it can never hang (undefined: it gets an aborted record).
+        for (const target of todo) claimed.get(claimKey(pluginId, target))?.resolve(results.find((r) => r.target === target));
+      }
+      return copies.length === 0 ? results : [...results, ...(await Promise.all(copies))];
     };
 
     const worker = async () => {
@@ -729,6 +754,25 @@ function badItemResult(item: BatchItem, itemIndex: number, error: CancelKitError
     attempts: 0,
     durationMs: 0,
   };
+}
+
+function claimKey(plugin: string, target: string): string {
+  return `${plugin}\n${target}`;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** The record of a target an earlier item of the same run already cancelled (or tried to): nothing is sent. */
+function duplicateResult(plugin: string, target: string, item: number, firstItem: number, first: TargetResult | undefined): TargetResult {
+  if (!first) return abortedResult(plugin, target, item);
+  const note = `Batch item ${firstItem + 1} addresses the same target: this is its result; nothing was sent again.`;
+  return { ...first, item, attempts: 0, durationMs: 0, reason: first.reason ? `${first.reason} (${note})` : note };
 }
 
 function abortedResult(plugin: string, target: string, item: number): TargetResult {

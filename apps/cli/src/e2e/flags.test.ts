@@ -65,6 +65,20 @@ describe('batch input and exit codes', () => {
     expect(summary).toEqual({ total: 4, cancelled: 3, alreadyFinished: 0, notCancellable: 0, notFound: 1, failed: 0 });
   });
 
+  it('the same target on two lines is cancelled once: both lines get its record, exit 0', async () => {
+    const ecs = seed('alibaba.ecs', { taskStatus: 'Processing' });
+    const sentBefore = emulator.requests().filter((q) => q.action === 'CancelTask').length;
+    const r = await run(['cancel', '--from', '-', '--no-precheck', '--concurrency', '4', '--endpoint', emulator.url, '-o', 'ndjson'], [ecsLine(ecs.id, String(ecs.regionId)), ecsLine(ecs.id, String(ecs.regionId))].join('\n'));
+    expect(r.code, r.stderr).toBe(0);
+    const { records, summary } = parseNdjsonOutput(r.stdout);
+    expect(records.map((x) => [x.line, x.target, x.outcome]).sort()).toEqual([
+      [1, ecs.id, 'cancelled'],
+      [2, ecs.id, 'cancelled'],
+    ]);
+    expect(summary).toMatchObject({ total: 2, cancelled: 2 });
+    expect(emulator.requests().filter((q) => q.action === 'CancelTask').length - sentBefore).toBe(1);
+  });
+
   it('--from - reads NDJSON from stdin', async () => {
     const dds = seed('huaweicloud.dds', { status: 'Pending' });
     const oos = seed('alibaba.oos', { status: 'Running' });
