@@ -397,15 +397,21 @@ describe('per-token rate limit', () => {
 });
 
 describe('failed-authentication limit per client address', () => {
-  it('answers 429 once an address has failed too often, before looking at its token, and recovers', async () => {
-    let clock = 1_000_000;
+  /** A server allowing 3 failed authentications per address, then 1 per second, on the given clock. */
+  async function startLimitedServer(now: () => number) {
     const temp = tempDir();
     const server = await startTestServer({
       plugins: [fakeCloudPlugin()],
       database: path.join(temp.dir, 'jobs.db'),
       limits: { authFailureRateLimit: { perSecond: 1, burst: 3 } },
-      now: () => clock,
+      now,
     });
+    return { server, temp };
+  }
+
+  it('answers 429 once an address has failed too often, before looking at its token, and recovers', async () => {
+    let clock = 1_000_000;
+    const { server, temp } = await startLimitedServer(() => clock);
     try {
       for (let i = 0; i < 3; i++) expect((await server.request('GET', '/v1/plugins', { token: `wrong-token-number-${i}-0123456789` })).status).toBe(401);
       const limited = await server.request('GET', '/v1/plugins', { token: 'wrong-token-number-3-0123456789' });
@@ -430,13 +436,7 @@ describe('failed-authentication limit per client address', () => {
 
   it('counts and limits failures on /v1 routes that do not exist too: they are no way around the limit', async () => {
     let clock = 1_000_000;
-    const temp = tempDir();
-    const server = await startTestServer({
-      plugins: [fakeCloudPlugin()],
-      database: path.join(temp.dir, 'jobs.db'),
-      limits: { authFailureRateLimit: { perSecond: 1, burst: 3 } },
-      now: () => clock,
-    });
+    const { server, temp } = await startLimitedServer(() => clock);
     try {
       for (let i = 0; i < 3; i++) expect((await server.request('GET', '/v1/no-such-route', { token: `wrong-token-number-${i}-0123456789` })).status).toBe(401);
       // Guesses on an unknown /v1 route spend the address's allowance like any other /v1 route…
