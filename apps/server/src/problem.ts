@@ -99,6 +99,11 @@ function fromFrameworkError(error: { statusCode: number; code?: string; message:
   return base('Unknown', 500, 'The server failed to handle the request.', requestId);
 }
 
+/** A `Retry-After` value: whole seconds, at least 1, never telling a client to come back before `waitMs`. */
+export function retryAfterSeconds(waitMs: number): string {
+  return String(Math.max(1, Math.ceil(waitMs / 1000)));
+}
+
 export function toProblem(error: unknown, requestId: string | undefined): { problem: Problem; headers: Readonly<Record<string, string>> } {
   if (error instanceof HttpProblem) {
     const problem = base(error.code, error.status, error.message, requestId);
@@ -110,7 +115,7 @@ export function toProblem(error: unknown, requestId: string | undefined): { prob
     // A retryable answer (429 Throttled, 503 Transient) tells the client when to come back, as RFC 9110
     // asks: the cloud's own hint when it gave one, else a second.
     const headers: Record<string, string> = error.retryable
-      ? { 'retry-after': String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))) }
+      ? { 'retry-after': retryAfterSeconds(error.retryAfterMs ?? 1000) }
       : {};
     return { problem: fromCancelKitError(error, requestId), headers };
   }

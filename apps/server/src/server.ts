@@ -27,7 +27,7 @@ import { mayUse, type Principal, TokenAuthenticator, type TokenSpec } from './au
 import { JobRunner } from './jobs.js';
 import { ServerMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, retryAfterSeconds, toProblem } from './problem.js';
 import { type RateLimitSettings, TokenRateLimiter } from './rate-limit.js';
 import { isStoreWriteError, type JobItem, type JobRecord, JobStore, type NewTarget, type TargetRecord, type TargetStatus } from './store.js';
 import { SERVER_VERSION } from './version.js';
@@ -376,7 +376,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
         if (waitMs > 0) {
           throw new HttpProblem('Throttled', `Token "${principal.name}" is over its request rate limit.`, {
             hint: 'Slow down; retry after the Retry-After seconds.',
-            headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+            headers: { 'retry-after': retryAfterSeconds(waitMs) },
           });
         }
       });
@@ -703,7 +703,7 @@ function shuttingDown(reply: FastifyReply): HttpProblem {
 function tooManyAuthFailures(waitMs: number): HttpProblem {
   return new HttpProblem('Throttled', 'Too many failed authentication attempts from this address.', {
     hint: 'Check the token; retry after the Retry-After seconds.',
-    headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+    headers: { 'retry-after': retryAfterSeconds(waitMs) },
   });
 }
 
